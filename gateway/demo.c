@@ -1,0 +1,149 @@
+/*
+ * demo.c: the demo fleet (demo.h).  wmsim runs as a child that dies with
+ * the gateway (PR_SET_PDEATHSIG); its hosts listen on 127.0.77.x with a
+ * password made up for this run, which only the gateway knows, so callers
+ * never hold a backend credential even in the demo.
+ */
+#include "gateway/demo.h"
+#include "gateway/config.h"
+#include "translators/backend.h"
+#include "util/err.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEMO_PORT 15985
+
+static const struct {
+    const char *name, *address, *groups;
+} demo_hosts[] = {
+    {"dc01", "127.0.77.1", "domain-controllers,prod"},
+    {"web01", "127.0.77.2", "web,prod"},
+    {"web02", "127.0.77.3", "web,test"},
+};
+#define NDEMO (sizeof(demo_hosts) / sizeof(demo_hosts[0]))
+
+/* wmsim sits next to wmgw in the build directory, or comes from WMSIM_BIN. */
+static int find_wmsim(const char *argv0, char *out, size_t size)
+{
+    const char *env = getenv("WMSIM_BIN");
+    if (env != NULL && access(env, X_OK) == 0) {
+        snprintf(out, size, "%s", env);
+        return 0;
+    }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        snprintf(self, sizeof(self), "%s", argv0);
+        n = (ssize_t)strlen(self);
+    }
+    self[n] = '\0';
+    snprintf(out, size, "%s/wmsim", dirname(self));
+    return access(out, X_OK) == 0 ? 0 : -1;
+}
+
+int wmgw_demo_start(struct wmgw_config *config, const char *argv0, pid_t *child, struct wmgw_err *err)
+{
+    char wmsim[PATH_MAX];
+    if (find_wmsim(argv0, wmsim, sizeof(wmsim)) != 0)
+        return wmgw_err_set(err, WMGW_ECONFIG, "--demo needs wmsim next to wmgw (build it) or WMSIM_BIN");
+    unsigned char rnd[12];
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return wmgw_err_set(err, WMGW_EINTERNAL, "no randomness for the demo password");
+    char password[40], user[64];
+    for (int i = 0; i < 12; i++)
+        sprintf(password + 2 * i, "%02x", rnd[i]);
+    snprintf(user, sizeof(user), "demo:%s", password);
+    int pipefd[2];
+    if (pipe(pipefd) != 0)
+        return wmgw_err_set(err, WMGW_EINTERNAL, "pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0)
+        return wmgw_err_set(err, WMGW_EINTERNAL, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        dup2(pipefd[1], STDOUT_FILENO);
+        close(pipefd[0]);
+        char port[16], hosts[16];
+        snprintf(port, sizeof(port), "%d", DEMO_PORT);
+        snprintf(hosts, sizeof(hosts), "%zu", NDEMO);
+        execl(wmsim, "wmsim", "--hosts", hosts, "--first-address", demo_hosts[0].address, "--port", port, "--user",
+              user, "--bench-instances", "5000", (char *)NULL);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    /* Wait for "wmsim: ready" so the first call finds the fleet up. */
+    FILE *fp = fdopen(pipefd[0], "r");
+    char line[512];
+    bool ready = false;
+    while (fp != NULL && fgets(line, sizeof(line), fp) != NULL)
+        if (strncmp(line, "wmsim: ready", 12) == 0) {
+            ready = true;
+            break;
+        }
+    if (fp != NULL)
+        fclose(fp);
+    if (!ready) {
+        wmgw_demo_stop(pid);
+        return wmgw_err_set(err, WMGW_ECONFIG, "the demo fleet (%s) did not start", wmsim);
+    }
+    *child = pid;
+    for (size_t i = 0; i < NDEMO; i++) {
+        char section[64], portv[16];
+        snprintf(section, sizeof(section), "host %s", demo_hosts[i].name);
+        snprintf(portv, sizeof(portv), "%d", DEMO_PORT);
+        int rc = wmgw_config_set(config, section, "address", demo_hosts[i].address, err);
+        if (rc == 0)
+            rc = wmgw_config_set(config, section, "port", portv, err);
+        if (rc == 0)
+            rc = wmgw_config_set(config, section, "protocol", "wsmv", err);
+        if (rc == 0)
+            rc = wmgw_config_set(config, section, "user", "demo", err);
+        if (rc == 0)
+            rc = wmgw_config_set(config, section, "password", password, err);
+        if (rc == 0)
+            rc = wmgw_config_set(config, section, "groups", demo_hosts[i].groups, err);
+        if (rc != 0) {
+            wmgw_demo_stop(pid);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void wmgw_demo_print(const struct wmgw_config *config)
+{
+    const struct wmgw_listen *l = &config->listen[0];
+    char base[128];
+    snprintf(base, sizeof(base), "%s://%s:%u", l->tls ? "https" : "http",
+             strcmp(l->address, "0.0.0.0") == 0 ? "127.0.0.1" : l->address, l->port);
+    printf("wmgw demo: a simulated fleet of %zu Windows hosts behind the gateway at %s\n\n", NDEMO, base);
+    printf("Try:\n"
+           "  curl -s %s/v1/hosts\n"
+           "  curl -s %s/v1/hosts/dc01\n"
+           "  curl -s '%s/v1/hosts/dc01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances?filter=State%%3D%%27Running%%27&select=Name,State'\n"
+           "  curl -s %s/v1/hosts/dc01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=WinRM\n"
+           "  curl -s -X POST %s/v1/hosts/web01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=Spooler/methods/StopService\n"
+           "  curl -s -H 'Accept: application/x-ndjson' %s/v1/hosts/web02/namespaces/root%%2Ftest/classes/Sim_Bench/instances | head\n"
+           "  curl -s %s/openapi.json\n\n"
+           "Press Ctrl-C to stop.\n",
+           base, base, base, base, base, base, base);
+    fflush(stdout);
+}
+
+void wmgw_demo_stop(pid_t child)
+{
+    if (child <= 0)
+        return;
+    kill(child, SIGTERM);
+    waitpid(child, NULL, 0);
+}

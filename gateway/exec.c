@@ -1,0 +1,156 @@
+/*
+ * exec.c: one REST call's backend operation (exec.h).
+ */
+#include "gateway/exec.h"
+#include "cim/path.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void exec_dispose(void *p)
+{
+    struct wmgw_exec *x = p;
+    if (x->fetch != NULL)
+        wmgw_class_fetch_cancel(x->fetch);
+    if (x->call_running)
+        wmgw_call_cancel(&x->call);
+    for (size_t i = 0; i < x->nlent; i++)
+        wmgw_class_entry_unref(x->lent[i]);
+    wmgw_class_entry_unref(x->cls);
+    wmgw_host_unref(x->host);
+    free(x->ns);
+}
+
+static bool class_name_valid(const char *s)
+{
+    /* CIM class names: letters, digits and underscores. */
+    if (s[0] == '\0' || strlen(s) > 256)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            return false;
+    return true;
+}
+
+struct wmgw_exec *wmgw_exec_new(struct wmgw_request *r)
+{
+    struct wmgw_exec *x = h2o_mem_alloc_shared(&r->req->pool, sizeof(*x), exec_dispose);
+    memset(x, 0, sizeof(*x));
+    x->r = r;
+    if ((x->host_name = wmgw_request_param(r, "host")) == NULL)
+        return NULL;
+    x->host = wmgw_hosts_get(r->gw->hosts, x->host_name);
+    if (x->host == NULL) {
+        wmgw_respond_problem(r, WMGW_ENOTFOUND, "no host named %s is configured", x->host_name);
+        return NULL;
+    }
+    h2o_iovec_t ns = wmgw_request_param_raw(r, "namespace");
+    if (ns.base != NULL) {
+        struct wmgw_err err;
+        wmgw_err_clear(&err);
+        if (wmgw_cim_path_parse_namespace(ns.base, ns.len, &x->ns, &err) != 0) {
+            wmgw_respond_problem(r, WMGW_EINVAL, "namespace: %s", err.message);
+            return NULL;
+        }
+    }
+    h2o_iovec_t cls = wmgw_request_param_raw(r, "class");
+    if (cls.base != NULL) {
+        if ((x->class_name = wmgw_request_param(r, "class")) == NULL)
+            return NULL;
+        if (!class_name_valid(x->class_name)) {
+            wmgw_respond_problem(r, WMGW_EINVAL, "\"%s\" is not a CIM class name (letters, digits, _)", x->class_name);
+            return NULL;
+        }
+    }
+    return x;
+}
+
+static void on_class_ready(void *data, struct wmgw_class_entry *e, const struct wmgw_backend_error *err)
+{
+    struct wmgw_exec *x = data;
+    x->fetch = NULL;
+    if (err != NULL) {
+        wmgw_respond_backend_error(x->r, x->host_name, err);
+        return;
+    }
+    wmgw_class_entry_unref(x->cls);
+    x->cls = e;
+    x->ready(x);
+}
+
+void wmgw_exec_with_class(struct wmgw_exec *x, const char *other, wmgw_exec_ready_cb ready)
+{
+    x->ready = ready;
+    struct wmgw_class_fetch *f = wmgw_classes_get(x->r->gw, x->r->worker, x->host, x->ns,
+                                                  other ? other : x->class_name, on_class_ready, x);
+    /* A cache hit has already called back (and may have answered). */
+    if (f != NULL)
+        x->fetch = f;
+}
+
+/* Lends a cached class to the translator for the life of this call. */
+static const struct wmgw_cim_class *lookup_class(void *ctx, const char *ns, const char *class_name)
+{
+    struct wmgw_exec *x = ctx;
+    if (x->cls != NULL && strcasecmp(x->cls->cls->name, class_name) == 0)
+        return x->cls->cls;
+    for (size_t i = 0; i < x->nlent; i++)
+        if (strcasecmp(x->lent[i]->cls->name, class_name) == 0)
+            return x->lent[i]->cls;
+    if (x->nlent == sizeof(x->lent) / sizeof(x->lent[0]))
+        return NULL;
+    struct wmgw_class_entry *e =
+        wmgw_classes_peek(x->r->gw->classes, x->host->cfg.backend->id, ns ? ns : x->ns, class_name);
+    if (e == NULL)
+        return NULL;
+    x->lent[x->nlent++] = e;
+    return e->cls;
+}
+
+int wmgw_exec_start(struct wmgw_exec *x, const struct wmgw_sink_ops *sink)
+{
+    struct wmgw_call *c = &x->call;
+    c->tr = wmgw_translator_for(x->host->cfg.backend->protocol);
+    c->backend = x->host->cfg.backend;
+    c->transport = x->r->worker->transport;
+    c->sink = sink;
+    c->sink_data = x;
+    c->lookup_class = lookup_class;
+    c->lookup_ctx = x;
+    if (c->op.namespace_ == NULL)
+        c->op.namespace_ = x->ns;
+    if (c->op.class_name == NULL)
+        c->op.class_name = x->class_name;
+    if (c->op.cls == NULL && x->cls != NULL)
+        c->op.cls = x->cls->cls;
+    int rc = wmgw_call_start(c);
+    if (rc != 0) {
+        wmgw_respond_problem(x->r, rc, "cannot start the operation on host %s", x->host_name);
+        return rc;
+    }
+    x->call_running = true;
+    return 0;
+}
+
+void wmgw_exec_finished(struct wmgw_exec *x, const struct wmgw_backend_error *err)
+{
+    x->call_running = false;
+    wmgw_host_record(x->host, err);
+}
+
+struct wmgw_cim_ref *wmgw_exec_keys(struct wmgw_exec *x)
+{
+    h2o_iovec_t raw = wmgw_request_param_raw(x->r, "keys");
+    struct wmgw_cim_ref *ref = wmgw_cim_ref_new(x->ns, x->cls->cls->name);
+    struct wmgw_err err;
+    wmgw_err_clear(&err);
+    if (ref == NULL || wmgw_cim_path_parse_keys(raw.base, raw.len, x->cls->cls, ref, &err) != 0) {
+        wmgw_cim_ref_free(ref);
+        wmgw_respond_problem(x->r, err.code == WMGW_ENOMEM ? WMGW_ENOMEM : WMGW_EINVAL, "keys: %s",
+                             err.message[0] ? err.message : "not valid");
+        return NULL;
+    }
+    return ref;
+}

@@ -1,0 +1,54 @@
+/*
+ * exec.h: running one backend operation for one REST call.
+ *
+ * A `struct wmgw_exec` lives in the request's memory pool: it resolves the
+ * host and namespace from the path, fetches the class schema (classes.h),
+ * runs the translator call with the request's sink, and when the caller
+ * goes away (the pool is cleared) cancels whatever is still running —
+ * which, for an enumeration, makes the translator Release it.
+ */
+#ifndef WMGW_GATEWAY_EXEC_H
+#define WMGW_GATEWAY_EXEC_H
+
+#include "gateway/classes.h"
+#include "gateway/hosts.h"
+#include "gateway/request.h"
+#include "translators/translator.h"
+
+struct wmgw_exec;
+typedef void (*wmgw_exec_ready_cb)(struct wmgw_exec *x);
+
+struct wmgw_exec {
+    struct wmgw_request *r;
+    struct wmgw_host *host;     /* counted */
+    const char *host_name;      /* decoded path parameter */
+    char *ns;                   /* canonical namespace, malloc'd */
+    const char *class_name;     /* decoded path parameter, or NULL */
+    struct wmgw_class_entry *cls; /* counted, once fetched */
+    struct wmgw_class_fetch *fetch;
+    wmgw_exec_ready_cb ready;
+    struct wmgw_call call;
+    bool call_running;
+    /* classes lent to the translator through lookup_class */
+    size_t nlent;
+    struct wmgw_class_entry *lent[16];
+    void *data;                 /* the handler's own state */
+};
+
+/* Resolves {host}, {namespace} and (when the route has it) {class}; answers
+ * 400/404 itself and returns NULL then. */
+struct wmgw_exec *wmgw_exec_new(struct wmgw_request *r);
+/* Fetches the schema of x->class_name (or `other` when given) and calls
+ * ready; answers the error itself when it cannot. */
+void wmgw_exec_with_class(struct wmgw_exec *x, const char *other, wmgw_exec_ready_cb ready);
+/* Prepares x->call for op kind (backend, transport, class lookups, sink)
+ * and starts it; answers the error itself when it cannot start. */
+int wmgw_exec_start(struct wmgw_exec *x, const struct wmgw_sink_ops *sink);
+/* Records the outcome for host health; call from on_done. */
+void wmgw_exec_finished(struct wmgw_exec *x, const struct wmgw_backend_error *err);
+
+/* Parses {keys} against the class schema into a reference (400 answered
+ * when invalid). */
+struct wmgw_cim_ref *wmgw_exec_keys(struct wmgw_exec *x);
+
+#endif

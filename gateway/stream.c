@@ -1,0 +1,292 @@
+/*
+ * stream.c: listings streamed to the caller with backpressure (stream.h).
+ *
+ * Two buffers: `fill` receives the JSON of decoded items while `flight` is
+ * with h2o.  When h2o calls proceed (flight sent), fill becomes flight; when
+ * both are empty and the translator paused at a batch end, it is resumed.
+ */
+#include "gateway/stream.h"
+#include "cim/json.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define FLUSH_AT (256 * 1024)  /* send mid-batch past this many bytes */
+#define CURSOR_LIFETIME 240    /* seconds: WinRM's default enumeration timeout */
+
+struct stream {
+    h2o_generator_t super;
+    struct wmgw_exec *x;
+    bool ndjson;
+    bool started, sending, paused, done, failed, final_sent;
+    struct wmgw_buf fill, flight;
+    size_t count;
+    struct wmgw_stream_paging paging;
+    char *next;                   /* URL of the next page, or NULL */
+    struct wmgw_backend_error err;
+};
+
+static void send_more(struct stream *s);
+
+static void stream_dispose(void *p)
+{
+    struct stream *s = p;
+    wmgw_buf_dispose(&s->fill);
+    wmgw_buf_dispose(&s->flight);
+    wmgw_cursor_dispose(&s->paging.cursor);
+    free(s->next);
+}
+
+static void on_proceed(h2o_generator_t *g, h2o_req_t *req)
+{
+    struct stream *s = (struct stream *)g;
+    s->sending = false;
+    wmgw_buf_reset(&s->flight);
+    send_more(s);
+}
+
+static void on_stop(h2o_generator_t *g, h2o_req_t *req)
+{
+    /* The caller went away: send nothing more; the request pool's clean-up
+     * cancels the call. */
+    struct stream *s = (struct stream *)g;
+    s->final_sent = true;
+}
+
+static int write_item_sep(struct stream *s)
+{
+    if (s->ndjson)
+        return 0;
+    return s->count > 0 ? wmgw_buf_addc(&s->fill, ',') : 0;
+}
+
+static void on_instance(struct wmgw_call *call, struct wmgw_cim_instance *inst)
+{
+    struct wmgw_exec *x = call->sink_data;
+    struct stream *s = x->data;
+    const struct wmgw_cim_class *cls = NULL;
+    if (x->cls != NULL && strcasecmp(x->cls->cls->name, inst->class_name) == 0)
+        cls = x->cls->cls;
+    else if (call->lookup_class != NULL)
+        cls = call->lookup_class(call->lookup_ctx, inst->namespace_, inst->class_name);
+    int rc = write_item_sep(s);
+    if (rc == 0)
+        rc = wmgw_cim_json_write_instance(&s->fill, inst, cls, x->host_name);
+    if (rc == 0 && s->ndjson)
+        rc = wmgw_buf_addc(&s->fill, '\n');
+    wmgw_cim_instance_unref(inst);
+    if (rc != 0 && !s->failed) {
+        s->failed = true;
+        wmgw_backend_error_set(&s->err, rc, "cannot write an item (%s)", wmgw_err_summary(rc));
+    }
+    s->count++;
+    if (s->started && !s->sending && s->fill.len >= FLUSH_AT)
+        send_more(s);
+}
+
+static void on_ref(struct wmgw_call *call, struct wmgw_cim_ref *ref)
+{
+    struct wmgw_exec *x = call->sink_data;
+    struct stream *s = x->data;
+    int rc = write_item_sep(s);
+    if (rc == 0)
+        rc = wmgw_cim_json_write_ref(&s->fill, ref, x->host_name);
+    if (rc == 0 && s->ndjson)
+        rc = wmgw_buf_addc(&s->fill, '\n');
+    wmgw_cim_ref_free(ref);
+    s->count++;
+}
+
+static void start_response(struct stream *s)
+{
+    struct wmgw_request *r = s->x->r;
+    h2o_req_t *req = r->req;
+    wmgw_respond_common_headers(r);
+    req->res.status = 200;
+    req->res.reason = "OK";
+    if (s->ndjson)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/x-ndjson"));
+    else
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
+    r->answered = true;
+    s->started = true;
+    h2o_start_response(req, &s->super);
+}
+
+static void on_batch(struct wmgw_call *call)
+{
+    struct wmgw_exec *x = call->sink_data;
+    struct stream *s = x->data;
+    s->paused = true;
+    if (!s->started) {
+        if (s->failed)
+            return; /* reported at on_done */
+        /* The opening of a JSON page goes before the first item. */
+        struct wmgw_buf head;
+        wmgw_buf_init(&head, s->fill.max);
+        if (!s->ndjson && wmgw_buf_addstr(&head, "{\"items\":[") == 0 && wmgw_buf_add(&head, s->fill.data, s->fill.len) == 0) {
+            wmgw_buf_dispose(&s->fill);
+            s->fill = head;
+        } else {
+            wmgw_buf_dispose(&head);
+        }
+        start_response(s);
+    }
+    send_more(s);
+}
+
+static void on_cursor(struct wmgw_call *call, const char *cursor)
+{
+    struct wmgw_exec *x = call->sink_data;
+    struct stream *s = x->data;
+    struct wmgw_cursor *c = &s->paging.cursor;
+    free(c->backend);
+    c->backend = strdup(cursor);
+    c->expires = (int64_t)time(NULL) + CURSOR_LIFETIME;
+    struct wmgw_buf url, token;
+    wmgw_buf_init(&url, 16384);
+    wmgw_buf_init(&token, 8192);
+    h2o_req_t *req = x->r->req;
+    size_t plen = req->path.len;
+    const char *q = memchr(req->path.base, '?', plen);
+    if (q != NULL)
+        plen = (size_t)(q - req->path.base);
+    int rc = c->backend ? wmgw_cursor_format(&token, x->r->gw->cursor_key, c) : WMGW_ENOMEM;
+    if (rc == 0)
+        rc = wmgw_buf_add(&url, req->path.base, plen);
+    if (rc == 0)
+        rc = wmgw_buf_printf(&url, "?cursor=%s", token.data);
+    if (rc == 0 && s->paging.limit > 0)
+        rc = wmgw_buf_printf(&url, "&limit=%u", s->paging.limit);
+    if (rc == 0) {
+        free(s->next);
+        s->next = wmgw_buf_steal(&url, NULL);
+    }
+    wmgw_buf_dispose(&url);
+    wmgw_buf_dispose(&token);
+}
+
+static int write_trailer(struct stream *s)
+{
+    struct wmgw_buf *b = &s->fill;
+    if (s->ndjson) {
+        if (s->next == NULL)
+            return 0;
+        int rc = wmgw_buf_addstr(b, "{\"@next\":");
+        if (rc == 0)
+            rc = wmgw_json_write_string(b, s->next, strlen(s->next));
+        return rc ? rc : wmgw_buf_addstr(b, "}\n");
+    }
+    int rc = wmgw_buf_addstr(b, "],\"next\":");
+    if (rc == 0)
+        rc = s->next ? wmgw_json_write_string(b, s->next, strlen(s->next)) : wmgw_buf_addstr(b, "null");
+    return rc ? rc : wmgw_buf_addc(b, '}');
+}
+
+static void on_done(struct wmgw_call *call, const struct wmgw_backend_error *err)
+{
+    struct wmgw_exec *x = call->sink_data;
+    struct stream *s = x->data;
+    wmgw_exec_finished(x, err);
+    if (s->final_sent)
+        return; /* the caller is gone */
+    if (err != NULL && !s->failed) {
+        s->err = *err;
+        s->failed = true;
+    }
+    s->done = true;
+    s->paused = false;
+    if (!s->started) {
+        if (s->failed) {
+            wmgw_respond_backend_error(x->r, x->host_name, &s->err);
+            return;
+        }
+        /* Nothing came in batches (e.g. an empty listing): answer now. */
+        struct wmgw_buf head;
+        wmgw_buf_init(&head, s->fill.max);
+        if (!s->ndjson && wmgw_buf_addstr(&head, "{\"items\":[") == 0 && wmgw_buf_add(&head, s->fill.data, s->fill.len) == 0) {
+            wmgw_buf_dispose(&s->fill);
+            s->fill = head;
+        } else {
+            wmgw_buf_dispose(&head);
+        }
+        start_response(s);
+    }
+    if (s->failed && s->ndjson) {
+        wmgw_buf_addstr(&s->fill, "{\"@error\":");
+        wmgw_problem_json(&s->fill, x->r, s->err.code, s->err.message, -1, x->host_name, &s->err);
+        wmgw_buf_addstr(&s->fill, "}\n");
+    } else if (!s->failed) {
+        write_trailer(s);
+    }
+    send_more(s);
+}
+
+/* Sends what is pending; resumes the backend when everything is out. */
+static void send_more(struct stream *s)
+{
+    if (!s->started || s->sending || s->final_sent)
+        return;
+    h2o_req_t *req = s->x->r->req;
+    if (s->done && s->failed && !s->ndjson) {
+        /* Mid-stream failure of a JSON page: never a well-formed truncation. */
+        s->final_sent = true;
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
+        return;
+    }
+    if (s->fill.len > 0 || s->done) {
+        struct wmgw_buf t = s->flight;
+        s->flight = s->fill;
+        s->fill = t;
+        wmgw_buf_reset(&s->fill);
+        h2o_iovec_t v = h2o_iovec_init(s->flight.data ? s->flight.data : "", s->flight.len);
+        s->sending = true;
+        if (s->done)
+            s->final_sent = true;
+        h2o_send(req, &v, 1, s->done ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+        return;
+    }
+    if (s->paused && s->x->call_running) {
+        s->paused = false;
+        wmgw_call_resume(&s->x->call);
+    }
+}
+
+static const struct wmgw_sink_ops stream_sink = {
+    .on_instance = on_instance,
+    .on_ref = on_ref,
+    .on_batch = on_batch,
+    .on_cursor = on_cursor,
+    .on_done = on_done,
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void wmgw_stream_start(struct wmgw_exec *x, bool ndjson, const struct wmgw_stream_paging *paging)
+{
+    struct stream *s = h2o_mem_alloc_shared(&x->r->req->pool, sizeof(*s), stream_dispose);
+    memset(s, 0, sizeof(*s));
+    s->super.proceed = on_proceed;
+    s->super.stop = on_stop;
+    s->x = x;
+    s->ndjson = ndjson;
+    wmgw_buf_init(&s->fill, 64u << 20);
+    wmgw_buf_init(&s->flight, 64u << 20);
+    s->paging.limit = paging->limit;
+    struct wmgw_cursor *c = &s->paging.cursor;
+    const struct wmgw_cursor *p = &paging->cursor;
+    c->host = dup_or_null(p->host);
+    c->namespace_ = dup_or_null(p->namespace_);
+    c->scope = dup_or_null(p->scope);
+    c->where = dup_or_null(p->where);
+    c->select = dup_or_null(p->select);
+    c->query = dup_or_null(p->query);
+    x->data = s;
+    wmgw_exec_start(x, &stream_sink);
+}

@@ -1,0 +1,243 @@
+"""
+conftest.py: runs the simulated Windows fleet (wmsim) for the Python suites.
+
+One wmsim for the session: two hosts (WMSIM-01 on 127.A.B.1, WMSIM-02 on
+127.A.B.2, the same free port), users from --user and from a --users file,
+and a control interface.  A second, small one (module scope, started only
+by the tests that need it) has a 16 KiB MaxEnvelopeSizekb.
+
+    WMSIM_BIN       the simulator (default <repo>/build/wmsim)
+    WMSIM_FIXTURES  its fixture directory (default <repo>/tests/sim/fixtures)
+"""
+import json
+import os
+import random
+import select
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import fixturemodel
+import simclient
+
+REPO = Path(__file__).resolve().parents[2]
+WMSIM = os.environ.get("WMSIM_BIN", str(REPO / "build" / "wmsim"))
+FIXTURES = os.environ.get("WMSIM_FIXTURES", str(REPO / "tests" / "sim" / "fixtures"))
+
+USER, PASSWORD = "alice", "Secret-1"
+USERS_FILE = """# users of the simulated fleet (wmsim --users)
+bob:Pass word-2
+
+   carol:co:lon
+#dave:not-a-user
+"""
+FILE_USERS = [("bob", "Pass word-2"), ("carol", "co:lon")]
+
+
+def free_port(addresses):
+    """A port free on every address (bound once to check, then released)."""
+    for _ in range(100):
+        socks = []
+        try:
+            s = socket.socket()
+            s.bind((addresses[0], 0))
+            socks.append(s)
+            port = s.getsockname()[1]
+            for a in addresses[1:]:
+                t = socket.socket()
+                socks.append(t)
+                t.bind((a, port))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port")
+
+
+class Control:
+    """The simulator's control interface (JSON over HTTP, tests/sim/control.c)."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    def post(self, host, action, body=None):
+        status, j = self.call("POST", "/hosts/%s/%s" % (host, action), body if body is not None else {})
+        assert status == 200, (status, j)
+        return j
+
+    def hosts(self):
+        return self.call("GET", "/hosts")[1]
+
+    def host(self, name):
+        return self.call("GET", "/hosts/" + name)[1]
+
+    def reset(self, host="*"):
+        return self.post(host, "reset")
+
+    def latency(self, host, ms):
+        return self.post(host, "latency", {"ms": ms})
+
+    def fail(self, host, count, fault=None, status=None):
+        body = {"count": count}
+        if fault is not None:
+            body["fault"] = fault
+        if status is not None:
+            body["status"] = status
+        return self.post(host, "fail", body)
+
+    def drop(self, host, count):
+        return self.post(host, "drop", {"count": count})
+
+    def garbage(self, host, count):
+        return self.post(host, "garbage", {"count": count})
+
+    def clear(self, host="*"):
+        return self.post(host, "clear")
+
+
+class Host:
+    def __init__(self, name, number, address, port):
+        self.name, self.number, self.address, self.port = name, number, address, port
+        self.endpoint = "http://%s:%d/wsman" % (address, port)
+
+    @property
+    def key(self):
+        """(number, name, address) as fixturemodel.Model.instances wants it."""
+        return (self.number, self.name, self.address)
+
+
+class SimProcess:
+    """One wmsim process, started and waited for ("wmsim: ready")."""
+
+    def __init__(self, args, log_path):
+        self.args = [WMSIM] + args
+        self.log_path = log_path
+        self.log = open(log_path, "w")
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log)
+        self.lines = []
+        fd, pending = self.proc.stdout.fileno(), b""
+        deadline = time.monotonic() + 20
+        while "wmsim: ready" not in self.lines:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.stop()
+                raise RuntimeError("wmsim did not get ready: %s" % self.lines)
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 4096)
+            if chunk == b"":
+                self.proc.wait()
+                self.log.flush()
+                raise RuntimeError("wmsim exited (%s): %s %s" % (self.proc.returncode, self.lines,
+                                                                   Path(log_path).read_text()))
+            pending += chunk
+            *done, pending = pending.split(b"\n")
+            self.lines += [d.decode().strip() for d in done]
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.log.close()
+
+
+class Sim:
+    """The running fleet: hosts, control interface, clients."""
+
+    def __init__(self, process, hosts, control, users_file):
+        self.process = process
+        self.hosts = hosts
+        self.control = control
+        self.users_file = users_file
+
+    def client(self, i=0, username=USER, password=PASSWORD, **kw):
+        return simclient.Client(self.hosts[i].endpoint, username, password, **kw)
+
+
+def start_fleet(tmp, extra_args, nhosts=2):
+    """Starts wmsim with nhosts hosts on 127.A.B.1..n; retries on port races."""
+    users = tmp / "users"
+    users.write_text(USERS_FILE)
+    last = None
+    for attempt in range(5):
+        a, b = random.randint(64, 250), random.randint(1, 250)
+        addresses = ["127.%d.%d.%d" % (a, b, i + 1) for i in range(nhosts)]
+        port = free_port(addresses)
+        cport = free_port(["127.0.0.1"])
+        args = ["--hosts", str(nhosts), "--first-address", addresses[0], "--port", str(port),
+                "--user", "%s:%s" % (USER, PASSWORD), "--users", str(users),
+                "--control", "127.0.0.1:%d" % cport] + extra_args
+        try:
+            p = SimProcess(args, str(tmp / ("wmsim-%d.log" % attempt)))
+        except RuntimeError as e:
+            last = e
+            continue
+        hosts = [Host("WMSIM-%02d" % (i + 1), i + 1, addresses[i], port) for i in range(nhosts)]
+        return Sim(p, hosts, Control("http://127.0.0.1:%d" % cport), users)
+    raise last
+
+
+@pytest.fixture(scope="session")
+def sim(tmp_path_factory):
+    s = start_fleet(tmp_path_factory.mktemp("wmsim"), [])
+    yield s
+    s.process.stop()
+
+
+@pytest.fixture(scope="module")
+def small_sim(tmp_path_factory):
+    """A separate wmsim whose hosts accept at most 16 KiB requests."""
+    s = start_fleet(tmp_path_factory.mktemp("wmsim-small"), ["--max-envelope-kb", "16"], nhosts=1)
+    yield s
+    s.process.stop()
+
+
+@pytest.fixture
+def fresh(sim):
+    """Every host's store reloaded (and latency, failures, counters cleared)
+    before and after a test that changes something."""
+    sim.control.reset("*")
+    yield sim
+    sim.control.reset("*")
+
+
+@pytest.fixture(scope="session")
+def model():
+    return fixturemodel.Model(FIXTURES)
+
+
+@pytest.fixture
+def c1(sim):
+    """A client of WMSIM-01 (odd host)."""
+    return sim.client(0)
+
+
+@pytest.fixture
+def c2(sim):
+    """A client of WMSIM-02 (even host)."""
+    return sim.client(1)

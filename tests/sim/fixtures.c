@@ -1,0 +1,597 @@
+/*
+ * fixtures.c: builds a host's store from the JSON files of tests/sim/fixtures
+ * (format in fixtures/README.md), substituting the host's variables.
+ *
+ * Instances are read with the REST API's own JSON mapping (cim/json.h), so
+ * the fixtures double as examples of that mapping.
+ */
+#include "tests/sim/fixtures.h"
+#include "cim/json.h"
+#include "tests/sim/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* --- variables ----------------------------------------------------------- */
+
+int sim_vars_set(struct sim_vars *v, const char *name, const char *fmt, ...)
+{
+    char value[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof(value), fmt, ap);
+    va_end(ap);
+    for (size_t i = 0; i < v->n; i++) {
+        if (strcmp(v->items[i].name, name) == 0) {
+            char *s = strdup(value);
+            if (s == NULL)
+                return WMGW_ENOMEM;
+            free(v->items[i].value);
+            v->items[i].value = s;
+            return 0;
+        }
+    }
+    struct sim_var *items = realloc(v->items, (v->n + 1) * sizeof(*items));
+    if (items == NULL)
+        return WMGW_ENOMEM;
+    v->items = items;
+    items[v->n].name = strdup(name);
+    items[v->n].value = strdup(value);
+    if (items[v->n].name == NULL || items[v->n].value == NULL)
+        return WMGW_ENOMEM;
+    v->n++;
+    return 0;
+}
+
+const char *sim_vars_get(const struct sim_vars *v, const char *name)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (strcmp(v->items[i].name, name) == 0)
+            return v->items[i].value;
+    return NULL;
+}
+
+void sim_vars_dispose(struct sim_vars *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        free(v->items[i].name);
+        free(v->items[i].value);
+    }
+    free(v->items);
+    v->items = NULL;
+    v->n = 0;
+}
+
+char *sim_vars_expand(const struct sim_vars *v, const char *s, long index, struct wmgw_err *err)
+{
+    struct wmgw_buf out;
+    wmgw_buf_init(&out, 1 << 20);
+    const char *p = s;
+    int rc = 0;
+    while (rc == 0 && *p) {
+        const char *start = strstr(p, "${");
+        if (start == NULL) {
+            rc = wmgw_buf_addstr(&out, p);
+            break;
+        }
+        const char *end = strchr(start, '}');
+        if (end == NULL) {
+            rc = wmgw_err_set(err, WMGW_EINVAL, "unterminated ${ in \"%.60s\"", s);
+            break;
+        }
+        rc = wmgw_buf_add(&out, p, (size_t)(start - p));
+        char name[64];
+        size_t nlen = (size_t)(end - start - 2);
+        if (rc == 0 && nlen >= sizeof(name))
+            rc = wmgw_err_set(err, WMGW_EINVAL, "variable name too long in \"%.60s\"", s);
+        if (rc != 0)
+            break;
+        memcpy(name, start + 2, nlen);
+        name[nlen] = '\0';
+        if (index >= 0 && strcmp(name, "i") == 0) {
+            rc = wmgw_buf_printf(&out, "%ld", index);
+        } else if (index >= 0 && strcmp(name, "i1000") == 0) {
+            rc = wmgw_buf_printf(&out, "%ld", index + 1000);
+        } else {
+            const char *val = sim_vars_get(v, name);
+            rc = val ? wmgw_buf_addstr(&out, val) : wmgw_err_set(err, WMGW_EINVAL, "unknown variable ${%s}", name);
+        }
+        p = end + 1;
+    }
+    if (rc != 0) {
+        wmgw_buf_dispose(&out);
+        return NULL;
+    }
+    return wmgw_buf_steal(&out, NULL);
+}
+
+json_t *sim_vars_expand_json(const struct sim_vars *v, const json_t *j, long index, struct wmgw_err *err)
+{
+    switch (json_typeof(j)) {
+    case JSON_STRING: {
+        if (strstr(json_string_value(j), "${") == NULL)
+            return json_deep_copy(j);
+        char *s = sim_vars_expand(v, json_string_value(j), index, err);
+        json_t *r = s ? json_string(s) : NULL;
+        free(s);
+        return r;
+    }
+    case JSON_ARRAY: {
+        json_t *r = json_array();
+        size_t i;
+        json_t *e;
+        json_array_foreach(j, i, e) {
+            json_t *c = sim_vars_expand_json(v, e, index, err);
+            if (c == NULL || json_array_append_new(r, c) != 0) {
+                json_decref(r);
+                return NULL;
+            }
+        }
+        return r;
+    }
+    case JSON_OBJECT: {
+        json_t *r = json_object();
+        const char *k;
+        json_t *e;
+        json_object_foreach((json_t *)j, k, e) {
+            json_t *c = sim_vars_expand_json(v, e, index, err);
+            if (c == NULL || json_object_set_new(r, k, c) != 0) {
+                json_decref(r);
+                return NULL;
+            }
+        }
+        return r;
+    }
+    default:
+        return json_deep_copy(j);
+    }
+}
+
+/* --- classes ------------------------------------------------------------- */
+
+static int decl_from_json(struct wmgw_cim_propdecl *d, const json_t *j, const char *what, struct wmgw_err *err)
+{
+    const char *desc = json_string_value(json_object_get(j, "description"));
+    if (desc != NULL && (d->description = strdup(desc)) == NULL)
+        return WMGW_ENOMEM;
+    struct {
+        const char *name;
+        unsigned flag;
+    } flags[] = {{"key", WMGW_CIM_Q_KEY}, {"read", WMGW_CIM_Q_READ}, {"write", WMGW_CIM_Q_WRITE},
+                 {"required", WMGW_CIM_Q_REQUIRED}};
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+        if (json_is_true(json_object_get(j, flags[i].name)))
+            d->flags |= flags[i].flag;
+    const json_t *def = json_object_get(j, "default");
+    if (def != NULL && !json_is_null(def))
+        return wmgw_cim_json_read_value(def, d->type, d->ref_class, &d->default_value, err);
+    (void)what;
+    return 0;
+}
+
+/* Parses {"name", "type"} and the common fields into a new declaration. */
+static struct wmgw_cim_propdecl *add_decl_json(struct wmgw_cim_class *cls, struct wmgw_cim_method *m,
+                                               const json_t *j, struct wmgw_err *err)
+{
+    const char *name = json_string_value(json_object_get(j, "name"));
+    const char *type = json_string_value(json_object_get(j, "type"));
+    uint16_t t;
+    char *ref_class = NULL;
+    if (name == NULL || type == NULL || wmgw_cim_type_parse(type, &t, &ref_class) != 0) {
+        wmgw_err_set(err, WMGW_EINVAL, "%s: property %s has a bad name or type", cls->name, name ? name : "?");
+        return NULL;
+    }
+    /* A subclass may override an inherited declaration. */
+    struct wmgw_cim_propdecl *d = NULL;
+    if (m == NULL) {
+        for (size_t i = 0; i < cls->nprops && d == NULL; i++)
+            if (strcasecmp(cls->props[i].name, name) == 0)
+                d = &cls->props[i];
+        if (d != NULL) {
+            wmgw_cim_propdecl_dispose(d);
+            if ((d->name = strdup(name)) == NULL)
+                return NULL;
+            d->type = t;
+            wmgw_cim_value_init_null(&d->default_value, t);
+        }
+    }
+    if (d == NULL)
+        d = m ? wmgw_cim_method_add_param(m, name, t) : wmgw_cim_class_add_prop(cls, name, t);
+    if (d == NULL) {
+        free(ref_class);
+        return NULL;
+    }
+    d->ref_class = ref_class;
+    if (decl_from_json(d, j, name, err) != 0)
+        return NULL;
+    return d;
+}
+
+static int decl_copy(struct wmgw_cim_propdecl *dst, const struct wmgw_cim_propdecl *src)
+{
+    memset(dst, 0, sizeof(*dst));
+    dst->name = strdup(src->name);
+    dst->type = src->type;
+    dst->flags = src->flags;
+    dst->ref_class = wmgw_cim_strdup(src->ref_class);
+    dst->description = wmgw_cim_strdup(src->description);
+    if (dst->name == NULL || wmgw_cim_value_copy(&dst->default_value, &src->default_value) != 0 ||
+        wmgw_cim_proplist_copy(&dst->qualifiers, &src->qualifiers) != 0)
+        return WMGW_ENOMEM;
+    return 0;
+}
+
+static int inherit(struct wmgw_cim_class *cls, const struct wmgw_cim_class *super)
+{
+    cls->flags |= super->flags & (WMGW_CIM_Q_ASSOCIATION | WMGW_CIM_Q_SUPPORTS_CREATE | WMGW_CIM_Q_SUPPORTS_UPDATE |
+                                  WMGW_CIM_Q_SUPPORTS_DELETE);
+    cls->props = calloc(super->nprops ? super->nprops : 1, sizeof(*cls->props));
+    if (cls->props == NULL)
+        return WMGW_ENOMEM;
+    for (size_t i = 0; i < super->nprops; i++, cls->nprops++)
+        if (decl_copy(&cls->props[i], &super->props[i]) != 0)
+            return WMGW_ENOMEM;
+    for (size_t i = 0; i < super->nmethods; i++) {
+        const struct wmgw_cim_method *sm = &super->methods[i];
+        struct wmgw_cim_method *m = wmgw_cim_class_add_method(cls, sm->name);
+        if (m == NULL)
+            return WMGW_ENOMEM;
+        m->return_type = sm->return_type;
+        m->flags = sm->flags;
+        m->params = calloc(sm->nparams ? sm->nparams : 1, sizeof(*m->params));
+        if (m->params == NULL)
+            return WMGW_ENOMEM;
+        for (size_t k = 0; k < sm->nparams; k++, m->nparams++)
+            if (decl_copy(&m->params[k], &sm->params[k]) != 0)
+                return WMGW_ENOMEM;
+    }
+    return 0;
+}
+
+static int method_from_json(struct wmgw_cim_class *cls, const json_t *j, struct wmgw_err *err)
+{
+    const char *name = json_string_value(json_object_get(j, "name"));
+    if (name == NULL)
+        return wmgw_err_set(err, WMGW_EINVAL, "%s: method without a name", cls->name);
+    const struct wmgw_cim_method *old = wmgw_cim_class_method(cls, name);
+    struct wmgw_cim_method *m;
+    if (old != NULL) { /* override: start over */
+        m = (struct wmgw_cim_method *)old;
+        for (size_t i = 0; i < m->nparams; i++)
+            wmgw_cim_propdecl_dispose(&m->params[i]);
+        m->nparams = 0;
+    } else if ((m = wmgw_cim_class_add_method(cls, name)) == NULL) {
+        return WMGW_ENOMEM;
+    }
+    m->flags = json_is_true(json_object_get(j, "static")) ? WMGW_CIM_Q_STATIC : 0;
+    m->return_type = WMGW_CIM_NONE;
+    const char *ret = json_string_value(json_object_get(j, "returns"));
+    char *ignored = NULL;
+    if (ret != NULL && wmgw_cim_type_parse(ret, &m->return_type, &ignored) != 0)
+        return wmgw_err_set(err, WMGW_EINVAL, "%s.%s: bad return type %s", cls->name, name, ret);
+    free(ignored);
+    static const char *const dirs[] = {"in", "out"};
+    for (int dir = 0; dir < 2; dir++) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(j, dirs[dir]), i, p) {
+            const char *pname = json_string_value(json_object_get(p, "name"));
+            struct wmgw_cim_propdecl *d = NULL;
+            for (size_t k = 0; pname && k < m->nparams && d == NULL; k++)
+                if (strcasecmp(m->params[k].name, pname) == 0)
+                    d = &m->params[k]; /* in and out: one parameter, both flags */
+            if (d == NULL && (d = add_decl_json(cls, m, p, err)) == NULL)
+                return err && err->code ? err->code : WMGW_ENOMEM;
+            d->flags |= dir == 0 ? WMGW_CIM_Q_IN : WMGW_CIM_Q_OUT;
+        }
+    }
+    return 0;
+}
+
+static int cmp_decl(const void *a, const void *b)
+{
+    return strcasecmp(((const struct wmgw_cim_propdecl *)a)->name, ((const struct wmgw_cim_propdecl *)b)->name);
+}
+
+static int class_from_json(struct sim_store *s, const char *ns, const json_t *j, struct wmgw_err *err)
+{
+    const char *name = json_string_value(json_object_get(j, "name"));
+    const char *super = json_string_value(json_object_get(j, "superclass"));
+    if (name == NULL)
+        return wmgw_err_set(err, WMGW_EINVAL, "a class without a name in %s", ns);
+    if (sim_store_class(s, ns, name) != NULL)
+        return wmgw_err_set(err, WMGW_EEXIST, "class %s defined twice in %s", name, ns);
+    struct wmgw_cim_class *cls = wmgw_cim_class_new(name, ns);
+    if (cls == NULL)
+        return WMGW_ENOMEM;
+    int rc = 0;
+    if (super != NULL) {
+        struct sim_class *sc = sim_store_class(s, ns, super);
+        if (sc == NULL)
+            rc = wmgw_err_set(err, WMGW_EINVAL, "%s: superclass %s is not defined before it", name, super);
+        else if ((cls->superclass = strdup(sc->cls->name)) == NULL || inherit(cls, sc->cls) != 0)
+            rc = WMGW_ENOMEM;
+    }
+    const char *desc = json_string_value(json_object_get(j, "description"));
+    if (rc == 0 && desc != NULL && (cls->description = strdup(desc)) == NULL)
+        rc = WMGW_ENOMEM;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(j, "qualifiers"), i, e) {
+        const char *q = json_string_value(e);
+        if (q && strcasecmp(q, "association") == 0)
+            cls->flags |= WMGW_CIM_Q_ASSOCIATION;
+        else if (q && strcasecmp(q, "singleton") == 0)
+            cls->flags |= WMGW_CIM_Q_SINGLETON;
+        else if (q && strcasecmp(q, "abstract") == 0)
+            cls->flags |= WMGW_CIM_Q_ABSTRACT;
+        else if (q && strcasecmp(q, "SupportsCreate") == 0)
+            cls->flags |= WMGW_CIM_Q_SUPPORTS_CREATE;
+        else if (q && strcasecmp(q, "SupportsUpdate") == 0)
+            cls->flags |= WMGW_CIM_Q_SUPPORTS_UPDATE;
+        else if (q && strcasecmp(q, "SupportsDelete") == 0)
+            cls->flags |= WMGW_CIM_Q_SUPPORTS_DELETE;
+    }
+    json_array_foreach(json_object_get(j, "properties"), i, e) {
+        if (rc == 0 && add_decl_json(cls, NULL, e, err) == NULL)
+            rc = err && err->code ? err->code : WMGW_ENOMEM;
+    }
+    json_array_foreach(json_object_get(j, "methods"), i, e) {
+        if (rc == 0)
+            rc = method_from_json(cls, e, err);
+    }
+    if (rc == 0) {
+        /* WinRM renders properties in name order; keep the schema that way. */
+        qsort(cls->props, cls->nprops, sizeof(*cls->props), cmp_decl);
+        if (sim_store_add_class(s, cls) == NULL)
+            rc = WMGW_ENOMEM;
+        else
+            return 0;
+    }
+    wmgw_cim_class_free(cls);
+    return rc;
+}
+
+/* --- instances ------------------------------------------------------------ */
+
+static int nested_namespace(struct wmgw_cim_proplist *props, const char *ns, int depth);
+
+/* A reference or embedded object written in a fixture names no namespace:
+ * it is the fixture's own (WinRM renders it in its resource URI). */
+static int value_namespace(struct wmgw_cim_value *v, const char *ns, int depth)
+{
+    uint16_t base = WMGW_CIM_BASETYPE(v->type);
+    char **slot = NULL;
+    if (v->null || depth > 32)
+        return 0;
+    if (WMGW_CIM_IS_ARRAY(v->type)) {
+        for (size_t i = 0; i < v->u.arr.n; i++) {
+            int rc = value_namespace(&v->u.arr.v[i], ns, depth);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    }
+    if (base == WMGW_CIM_REFERENCE && v->u.ref != NULL)
+        slot = &v->u.ref->namespace_;
+    else if (base == WMGW_CIM_OBJECT && v->u.obj != NULL)
+        slot = &v->u.obj->namespace_;
+    if (slot != NULL && *slot == NULL && (*slot = strdup(ns)) == NULL)
+        return WMGW_ENOMEM;
+    if (base == WMGW_CIM_OBJECT && v->u.obj != NULL)
+        return nested_namespace(&v->u.obj->props, ns, depth + 1);
+    return 0;
+}
+
+static int nested_namespace(struct wmgw_cim_proplist *props, const char *ns, int depth)
+{
+    for (size_t i = 0; i < props->n; i++) {
+        int rc = value_namespace(&props->items[i].value, ns, depth);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+struct wmgw_cim_instance *sim_fixtures_instance(struct sim_store *s, const char *ns, const json_t *obj,
+                                                struct wmgw_err *err)
+{
+    const char *class_name = json_string_value(json_object_get(obj, "@class"));
+    struct sim_class *c = sim_store_class(s, ns, class_name);
+    if (c == NULL) {
+        wmgw_err_set(err, WMGW_EINVAL, "instance of unknown class %s in %s", class_name ? class_name : "?", ns);
+        return NULL;
+    }
+    struct wmgw_cim_instance *inst = NULL;
+    if (wmgw_cim_json_read_instance(obj, c->cls, &inst, err) != 0)
+        return NULL;
+    /* Properties the fixture leaves out are NULL or the class default. */
+    for (size_t i = 0; i < c->cls->nprops; i++) {
+        const struct wmgw_cim_propdecl *d = &c->cls->props[i];
+        if (wmgw_cim_proplist_find(&inst->props, d->name) != NULL)
+            continue;
+        struct wmgw_cim_prop *p = wmgw_cim_proplist_add(&inst->props, d->name, d->type);
+        if (p == NULL || wmgw_cim_value_copy(&p->value, &d->default_value) != 0) {
+            wmgw_cim_instance_unref(inst);
+            return NULL;
+        }
+    }
+    free(inst->namespace_);
+    inst->namespace_ = strdup(c->cls->namespace_);
+    if (inst->namespace_ == NULL || nested_namespace(&inst->props, c->cls->namespace_, 0) != 0) {
+        wmgw_cim_instance_unref(inst);
+        return NULL;
+    }
+    return inst;
+}
+
+/* Does the "@hosts" member admit host number n? */
+static bool on_this_host(const json_t *hosts, long n)
+{
+    if (hosts == NULL)
+        return true;
+    if (json_is_string(hosts)) {
+        const char *h = json_string_value(hosts);
+        return strcmp(h, "all") == 0 || (strcmp(h, "odd") == 0 && n % 2 == 1) || (strcmp(h, "even") == 0 && n % 2 == 0);
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(hosts, i, e) {
+        if (json_is_integer(e) && json_integer_value(e) == n)
+            return true;
+    }
+    return false;
+}
+
+/* A count given as a number or a "${VAR}" string. */
+static int count_value(const struct sim_vars *v, const json_t *j, long *out, struct wmgw_err *err)
+{
+    if (json_is_integer(j)) {
+        *out = (long)json_integer_value(j);
+        return 0;
+    }
+    if (!json_is_string(j))
+        return wmgw_err_set(err, WMGW_EINVAL, "a count must be a number or a string");
+    char *s = sim_vars_expand(v, json_string_value(j), -1, err);
+    if (s == NULL)
+        return WMGW_EINVAL;
+    char *end;
+    *out = strtol(s, &end, 10);
+    int rc = *end != '\0' || *out < 0 ? wmgw_err_set(err, WMGW_EINVAL, "bad count \"%s\"", s) : 0;
+    free(s);
+    return rc;
+}
+
+static int instance_from_json(struct sim_store *s, const char *ns, const json_t *j, struct wmgw_err *err)
+{
+    const char *nstr = sim_vars_get(s->vars, "N");
+    long n = nstr ? strtol(nstr, NULL, 10) : 1;
+    if (!on_this_host(json_object_get(j, "@hosts"), n))
+        return 0;
+    long repeat = -1;
+    const json_t *rep = json_object_get(j, "@repeat");
+    if (rep != NULL && count_value(s->vars, rep, &repeat, err) != 0)
+        return WMGW_EINVAL;
+    for (long i = repeat < 0 ? -1 : 0; i < (repeat < 0 ? 0 : repeat); i++) {
+        json_t *x = sim_vars_expand_json(s->vars, j, i, err);
+        if (x == NULL)
+            return WMGW_EINVAL;
+        struct wmgw_cim_instance *inst = sim_fixtures_instance(s, ns, x, err);
+        json_decref(x);
+        if (inst == NULL)
+            return WMGW_EINVAL;
+        int rc = sim_store_insert(s, inst, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int generated_from_json(struct sim_store *s, const char *ns, const json_t *j, struct wmgw_err *err)
+{
+    const char *name = json_string_value(json_object_get(j, "class"));
+    struct sim_class *c = sim_store_class(s, ns, name);
+    const json_t *tmpl = json_object_get(j, "template");
+    long count;
+    if (c == NULL || !json_is_object(tmpl))
+        return wmgw_err_set(err, WMGW_EINVAL, "generated: unknown class %s or no template", name ? name : "?");
+    if (count_value(s->vars, json_object_get(j, "count"), &count, err) != 0)
+        return WMGW_EINVAL;
+    c->gen_template = json_deep_copy(tmpl);
+    json_object_set_new(c->gen_template, "@class", json_string(c->cls->name));
+    c->gen_count = (size_t)count;
+    /* Get by key is O(1) when the one key is the index itself. */
+    for (size_t i = 0; i < c->cls->nprops; i++) {
+        const struct wmgw_cim_propdecl *d = &c->cls->props[i];
+        if (d->flags & WMGW_CIM_Q_KEY) {
+            const char *k = json_string_value(json_object_get(tmpl, d->name));
+            c->gen_key_is_index = wmgw_cim_class_key_count(c->cls) == 1 && k != NULL && strcmp(k, "${i}") == 0;
+        }
+    }
+    return 0;
+}
+
+static int load_file(struct sim_store *s, const char *path, struct wmgw_err *err)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return wmgw_err_set(err, WMGW_ECONFIG, "%s:%d: %s", path, jerr.line, jerr.text);
+    const char *ns = json_string_value(json_object_get(root, "namespace"));
+    int rc = 0;
+    char *nsn = ns ? wmgw_cim_namespace_normalize(ns) : NULL;
+    if (nsn == NULL)
+        rc = wmgw_err_set(err, WMGW_ECONFIG, "%s: no \"namespace\"", path);
+    else if (sim_store_add_namespace(s, nsn) == NULL)
+        rc = WMGW_ENOMEM;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(root, "classes"), i, e) {
+        if (rc == 0)
+            rc = class_from_json(s, nsn, e, err);
+    }
+    json_array_foreach(json_object_get(root, "instances"), i, e) {
+        if (rc == 0)
+            rc = instance_from_json(s, nsn, e, err);
+    }
+    json_array_foreach(json_object_get(root, "generated"), i, e) {
+        if (rc == 0)
+            rc = generated_from_json(s, nsn, e, err);
+    }
+    if (rc != 0 && err != NULL && strncmp(err->message, path, strlen(path)) != 0) {
+        char msg[sizeof(err->message)];
+        snprintf(msg, sizeof(msg), "%.100s: %.200s", path, err->message);
+        memcpy(err->message, msg, sizeof(msg));
+    }
+    free(nsn);
+    json_decref(root);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sim_fixtures_load(struct sim_store *s, const char *dir, struct wmgw_err *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return wmgw_err_set(err, WMGW_ECONFIG, "cannot open fixture directory %s", dir);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
+            continue;
+        char **nn = realloc(names, (n + 1) * sizeof(*nn));
+        if (nn == NULL || (nn[n] = strdup(de->d_name)) == NULL) {
+            names = nn ? nn : names;
+            rc = WMGW_ENOMEM;
+            break;
+        }
+        names = nn;
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        rc = load_file(s, path, err);
+    }
+    if (rc == 0 && n == 0)
+        rc = wmgw_err_set(err, WMGW_ECONFIG, "no *.json fixtures in %s", dir);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}

@@ -1,0 +1,267 @@
+/*
+ * main.c: the wmsim command line.  Builds the fleet from the options,
+ * loads every host's store, opens the listeners and runs the loop; it does
+ * nothing else.
+ */
+#include "tests/sim/server.h"
+#include "tests/sim/store.h"
+#include "util/err.h"
+
+#include <libxml/parser.h>
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef WMSIM_DEFAULT_FIXTURES
+#define WMSIM_DEFAULT_FIXTURES "tests/sim/fixtures"
+#endif
+
+static const char usage[] =
+    "Usage: wmsim [OPTIONS]\n"
+    "\n"
+    "A fleet of simulated Windows hosts answering WS-Management as WinRM does,\n"
+    "each with its own CIM data (Win32_Service, Win32_Process, Win32_Environment,\n"
+    "Win32_LogicalDisk, ... in root/cimv2, test classes in root/test).\n"
+    "\n"
+    "Hosts (give --listen, --hosts, or both):\n"
+    "  --listen ADDR:PORT[,name=NAME][,dialect=D]\n"
+    "                         one host on this address and port; repeat for more\n"
+    "  --hosts N              N more hosts, WMSIM-01 ... WMSIM-NN, on consecutive\n"
+    "                         loopback addresses from --first-address, all on --port\n"
+    "  --first-address ADDR   first address for --hosts (default 127.0.1.1)\n"
+    "  --port PORT            port for --hosts (default 5985)\n"
+    "  --spread-ports         --hosts on one address (--first-address) and\n"
+    "                         consecutive ports from --port instead\n"
+    "  --dialect D            dialect of --hosts: wsmv (default) or wsman2003\n"
+    "  A host's identity and data follow the address it is reached on.\n"
+    "\n"
+    "Users (HTTP Basic; at least one is required):\n"
+    "  --user NAME:PASSWORD   a local account on every host; repeat for more\n"
+    "  --users FILE           NAME:PASSWORD lines ('#' starts a comment)\n"
+    "\n"
+    "Data and limits:\n"
+    "  --fixtures DIR         CIM fixture directory (default: the bundled one)\n"
+    "  --bench-instances N    instances of root/test:Sim_Bench per host (default 1000)\n"
+    "  --max-envelope-kb N    MaxEnvelopeSizekb of every host (default 500)\n"
+    "\n"
+    "Testing:\n"
+    "  --control ADDR:PORT    control interface (JSON over HTTP; GET /hosts lists\n"
+    "                         hosts and counters; POST /hosts/NAME/latency,\n"
+    "                         /fail, /drop, /garbage, /clear, /reset; see\n"
+    "                         tests/sim/README.md)\n"
+    "  --verbose              log every request to stderr\n"
+    "  --help                 this text\n"
+    "\n"
+    "Example: one host with the default data, as user alice:\n"
+    "  wmsim --listen 127.0.0.1:15985 --user alice:Secret-1\n"
+    "Example: twenty hosts on 127.0.1.1-20 port 5985, with a control port:\n"
+    "  wmsim --hosts 20 --user alice:Secret-1 --control 127.0.0.1:15900\n";
+
+static struct sim_server server;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    server.stop = 1;
+}
+
+static int split_addr(const char *spec, char *addr, size_t addrlen, uint16_t *port)
+{
+    const char *colon = strrchr(spec, ':');
+    if (colon == NULL || (size_t)(colon - spec) >= addrlen)
+        return -1;
+    memcpy(addr, spec, (size_t)(colon - spec));
+    addr[colon - spec] = '\0';
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || p <= 0 || p > 65535)
+        return -1;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+static struct sim_host *add_host(struct sim_fleet *f, const char *addr, uint16_t port, const char *name,
+                                 const char *dialect)
+{
+    struct sim_host *h = realloc(f->hosts, (f->nhosts + 1) * sizeof(*h));
+    if (h == NULL)
+        return NULL;
+    f->hosts = h;
+    h = &h[f->nhosts];
+    memset(h, 0, sizeof(*h));
+    h->number = (int)f->nhosts + 1;
+    h->address = strdup(addr);
+    h->port = port;
+    char defname[32];
+    snprintf(defname, sizeof(defname), "WMSIM-%02d", h->number);
+    h->name = strdup(name ? name : defname);
+    h->dialect = wmgw_wsman_dialect_find(dialect ? dialect : "wsmv");
+    h->plan.fail_fault = -1;
+    if (h->dialect == NULL) {
+        fprintf(stderr, "wmsim: unknown dialect \"%s\" (wsmv or wsman2003)\n", dialect);
+        return NULL;
+    }
+    f->nhosts++;
+    return h;
+}
+
+/* --listen ADDR:PORT[,name=NAME][,dialect=D] */
+static int parse_listen(struct sim_fleet *f, const char *spec)
+{
+    char buf[256], addr[64], *name = NULL, *dialect = NULL;
+    snprintf(buf, sizeof(buf), "%s", spec);
+    char *opts = strchr(buf, ',');
+    if (opts != NULL)
+        *opts++ = '\0';
+    uint16_t port;
+    if (split_addr(buf, addr, sizeof(addr), &port) != 0) {
+        fprintf(stderr, "wmsim: --listen wants ADDR:PORT, not \"%s\"\n", spec);
+        return -1;
+    }
+    for (char *o = opts ? strtok(opts, ",") : NULL; o != NULL; o = strtok(NULL, ",")) {
+        if (strncmp(o, "name=", 5) == 0)
+            name = o + 5;
+        else if (strncmp(o, "dialect=", 8) == 0)
+            dialect = o + 8;
+        else {
+            fprintf(stderr, "wmsim: unknown --listen option \"%s\"\n", o);
+            return -1;
+        }
+    }
+    return add_host(f, addr, port, name, dialect) ? 0 : -1;
+}
+
+static int add_many(struct sim_fleet *f, long n, const char *first, uint16_t port, bool spread, const char *dialect)
+{
+    unsigned a, b, c, d;
+    if (sscanf(first, "%u.%u.%u.%u", &a, &b, &c, &d) != 4 || a != 127) {
+        fprintf(stderr, "wmsim: --first-address must be a loopback address (127.x.y.z)\n");
+        return -1;
+    }
+    for (long i = 0; i < n; i++) {
+        unsigned long ip = ((unsigned long)b << 16 | (unsigned long)c << 8 | d) + (spread ? 0 : (unsigned long)i);
+        if (ip > 0xFFFFFE || (spread && port + i > 65535)) {
+            fprintf(stderr, "wmsim: --hosts %ld does not fit in 127.0.0.0/8 from %s\n", n, first);
+            return -1;
+        }
+        char addr[32];
+        snprintf(addr, sizeof(addr), "127.%lu.%lu.%lu", ip >> 16 & 255, ip >> 8 & 255, ip & 255);
+        if (add_host(f, addr, (uint16_t)(spread ? port + i : port), NULL, dialect) == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"listen", required_argument, 0, 'l'},      {"hosts", required_argument, 0, 'n'},
+        {"first-address", required_argument, 0, 'a'}, {"port", required_argument, 0, 'p'},
+        {"spread-ports", no_argument, 0, 's'},      {"dialect", required_argument, 0, 'd'},
+        {"user", required_argument, 0, 'u'},        {"users", required_argument, 0, 'U'},
+        {"fixtures", required_argument, 0, 'f'},    {"bench-instances", required_argument, 0, 'b'},
+        {"max-envelope-kb", required_argument, 0, 'm'}, {"control", required_argument, 0, 'c'},
+        {"verbose", no_argument, 0, 'v'},           {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    struct sim_fleet fleet = {.bench_instances = 1000};
+    const char *first = "127.0.1.1", *dialect = NULL, *control = NULL;
+    long nhosts = 0, port = 5985, max_env_kb = 500;
+    bool spread = false, verbose = false;
+    struct wmgw_err err;
+    wmgw_err_clear(&err);
+    fleet.fixtures_dir = getenv("WMSIM_FIXTURES") ? getenv("WMSIM_FIXTURES") : WMSIM_DEFAULT_FIXTURES;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            if (parse_listen(&fleet, optarg) != 0)
+                return 2;
+            break;
+        case 'n': nhosts = strtol(optarg, NULL, 10); break;
+        case 'a': first = optarg; break;
+        case 'p': port = strtol(optarg, NULL, 10); break;
+        case 's': spread = true; break;
+        case 'd': dialect = optarg; break;
+        case 'u':
+            if (sim_fleet_add_user(&fleet, optarg, &err) != 0) {
+                fprintf(stderr, "wmsim: %s\n", err.message);
+                return 2;
+            }
+            break;
+        case 'U':
+            if (sim_fleet_load_users(&fleet, optarg, &err) != 0) {
+                fprintf(stderr, "wmsim: %s\n", err.message);
+                return 2;
+            }
+            break;
+        case 'f': fleet.fixtures_dir = optarg; break;
+        case 'b': fleet.bench_instances = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'm': max_env_kb = strtol(optarg, NULL, 10); break;
+        case 'c': control = optarg; break;
+        case 'v': verbose = true; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs("Try 'wmsim --help'.\n", stderr); return 2;
+        }
+    }
+    if (optind < argc || port <= 0 || port > 65535 || nhosts < 0 || max_env_kb < 8 || max_env_kb > 65536) {
+        fputs("wmsim: bad arguments. Try 'wmsim --help'.\n", stderr);
+        return 2;
+    }
+    if (nhosts > 0 && add_many(&fleet, nhosts, first, (uint16_t)port, spread, dialect) != 0)
+        return 2;
+    if (fleet.nhosts == 0 || fleet.nusers == 0) {
+        fputs(fleet.nhosts == 0 ? "wmsim: no hosts: give --listen ADDR:PORT or --hosts N. Try 'wmsim --help'.\n"
+                                : "wmsim: no users: give --user NAME:PASSWORD or --users FILE.\n",
+              stderr);
+        return 2;
+    }
+    xmlInitParser();
+    sim_server_init(&server, &fleet);
+    server.verbose = verbose;
+    for (size_t i = 0; i < fleet.nhosts; i++) {
+        struct sim_host *h = &fleet.hosts[i];
+        h->max_envelope_kb = (unsigned)max_env_kb;
+        if (sim_host_load(h, &fleet, &err) != 0) {
+            fprintf(stderr, "wmsim: %s: %s\n", h->name, err.message);
+            return 1;
+        }
+        if (sim_server_listen(&server, h->address, h->port, false, &err) != 0) {
+            fprintf(stderr, "wmsim: %s\n", err.message);
+            return 1;
+        }
+    }
+    if (control != NULL) {
+        char addr[64];
+        uint16_t cport;
+        if (split_addr(control, addr, sizeof(addr), &cport) != 0 ||
+            sim_server_listen(&server, addr, cport, true, &err) != 0) {
+            fprintf(stderr, "wmsim: --control %s: %s\n", control, err.message[0] ? err.message : "want ADDR:PORT");
+            return 1;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    for (size_t i = 0; i < fleet.nhosts; i++)
+        printf("wmsim: %s listening on http://%s:%u/wsman (%s)\n", fleet.hosts[i].name, fleet.hosts[i].address,
+               fleet.hosts[i].port, fleet.hosts[i].dialect->name);
+    if (control != NULL)
+        printf("wmsim: control interface on http://%s/\n", control);
+    printf("wmsim: ready\n");
+    fflush(stdout);
+    sim_server_run(&server);
+    for (size_t i = 0; i < fleet.nhosts; i++)
+        sim_host_dispose(&fleet.hosts[i]);
+    free(fleet.hosts);
+    for (size_t i = 0; i < fleet.nusers; i++) {
+        free(fleet.users[i].name);
+        free(fleet.users[i].password);
+    }
+    free(fleet.users);
+    xmlCleanupParser();
+    return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * server.h: the simulator's HTTP side on h2o: one event loop, one listener
+ * per simulated host (its loopback address and port, path /wsman), and a
+ * separate control listener for tests (control.c).
+ */
+#ifndef WMSIM_SERVER_H
+#define WMSIM_SERVER_H
+
+#include <h2o.h>
+
+#include "tests/sim/host.h"
+
+struct sim_server {
+    struct sim_fleet *fleet;
+    h2o_evloop_t *loop;
+    h2o_globalconf_t wsman_conf, control_conf;
+    h2o_context_t wsman_ctx, control_ctx;
+    h2o_accept_ctx_t wsman_accept, control_accept;
+    bool verbose;
+    volatile int stop; /* set by signal handlers */
+};
+
+/* Prepares h2o and the handlers. */
+int sim_server_init(struct sim_server *s, struct sim_fleet *f);
+/* Binds and listens on addr:port for WS-Management (control == false) or
+ * the control interface.  WMGW_ECONFIG with a message when it cannot. */
+int sim_server_listen(struct sim_server *s, const char *addr, uint16_t port, bool control, struct wmgw_err *err);
+/* Runs until s->stop. */
+int sim_server_run(struct sim_server *s);
+
+/* Registers the control interface's handler on its globalconf (control.c). */
+void sim_control_register(struct sim_server *s);
+
+/* A pool-owned timer for delayed replies; cancelled if the request dies. */
+typedef void (*sim_delay_cb)(void *data);
+void sim_server_delay(struct sim_server *s, h2o_req_t *req, unsigned ms, sim_delay_cb cb, void *data);
+
+#endif

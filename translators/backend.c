@@ -1,0 +1,142 @@
+/*
+ * backend.c: life cycle of struct wmgw_backend (backend.h) and the
+ * protocol names used by the configuration and the REST API.
+ *
+ * A backend is shared by the host registry and every call in flight, on
+ * any worker: the reference count is atomic and the fields are read-only
+ * once published (a change makes a copy, with a new id, so pools keyed on
+ * the old id are never handed to the new settings).  The password is wiped
+ * before its memory is freed.
+ */
+#include "translators/backend.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+static atomic_uint_fast64_t next_id = 1;
+
+static const char *const protocol_names[] = {
+    [WMGW_PROTO_AUTO] = "auto",
+    [WMGW_PROTO_WSMV] = "wsmv",
+    [WMGW_PROTO_WSMAN2003] = "wsman2003",
+    [WMGW_PROTO_DCOM] = "dcom",
+};
+
+const char *wmgw_protocol_name(enum wmgw_protocol p)
+{
+    if ((unsigned)p < sizeof(protocol_names) / sizeof(protocol_names[0]))
+        return protocol_names[p];
+    return "unknown";
+}
+
+int wmgw_protocol_parse(const char *s, enum wmgw_protocol *out)
+{
+    if (s == NULL)
+        return WMGW_EINVAL;
+    for (size_t i = 0; i < sizeof(protocol_names) / sizeof(protocol_names[0]); i++) {
+        if (strcasecmp(s, protocol_names[i]) == 0) {
+            *out = (enum wmgw_protocol)i;
+            return 0;
+        }
+    }
+    return WMGW_EINVAL;
+}
+
+static void free_secret(char *s)
+{
+    if (s != NULL) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
+static void free_backend(struct wmgw_backend *b)
+{
+    free(b->name);
+    free(b->address);
+    free(b->path);
+    free(b->user);
+    free_secret(b->password);
+    free(b->ca_file);
+    free(b->tls_name);
+    free(b);
+}
+
+struct wmgw_backend *wmgw_backend_new(const char *name)
+{
+    struct wmgw_backend *b = calloc(1, sizeof(*b));
+    if (b == NULL)
+        return NULL;
+    atomic_init(&b->refcnt, 1);
+    b->id = atomic_fetch_add(&next_id, 1);
+    b->name = name != NULL ? strdup(name) : NULL;
+    b->path = strdup("/wsman");
+    if ((name != NULL && b->name == NULL) || b->path == NULL) {
+        free_backend(b);
+        return NULL;
+    }
+    b->port = 5985;
+    b->protocol = WMGW_PROTO_WSMV;
+    b->connect_timeout_ms = 5000;
+    b->operation_timeout_ms = 60000;
+    b->max_envelope_size = 512000;
+    b->max_elements = 500;
+    b->pool_size = 4;
+    return b;
+}
+
+struct wmgw_backend *wmgw_backend_ref(struct wmgw_backend *b)
+{
+    if (b != NULL)
+        atomic_fetch_add(&b->refcnt, 1);
+    return b;
+}
+
+void wmgw_backend_unref(struct wmgw_backend *b)
+{
+    if (b != NULL && atomic_fetch_sub(&b->refcnt, 1) == 1)
+        free_backend(b);
+}
+
+/* Copies one optional string; false when memory ran out. */
+static bool dup_field(char **dst, const char *src)
+{
+    *dst = src != NULL ? strdup(src) : NULL;
+    return src == NULL || *dst != NULL;
+}
+
+struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b)
+{
+    struct wmgw_backend *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    *c = (struct wmgw_backend){
+        .port = b->port,
+        .tls = b->tls,
+        .protocol = b->protocol,
+        .tls_insecure = b->tls_insecure,
+        .connect_timeout_ms = b->connect_timeout_ms,
+        .operation_timeout_ms = b->operation_timeout_ms,
+        .max_envelope_size = b->max_envelope_size,
+        .max_elements = b->max_elements,
+        .pool_size = b->pool_size,
+    };
+    atomic_init(&c->refcnt, 1);
+    c->id = atomic_fetch_add(&next_id, 1);
+    bool ok = dup_field(&c->name, b->name);
+    ok = dup_field(&c->address, b->address) && ok;
+    ok = dup_field(&c->path, b->path) && ok;
+    ok = dup_field(&c->user, b->user) && ok;
+    ok = dup_field(&c->password, b->password) && ok;
+    ok = dup_field(&c->ca_file, b->ca_file) && ok;
+    ok = dup_field(&c->tls_name, b->tls_name) && ok;
+    if (!ok) {
+        free_backend(c);
+        return NULL;
+    }
+    return c;
+}

@@ -1,0 +1,61 @@
+/*
+ * backend.h: what a translator needs to reach one backend host.
+ *
+ * The gateway's host registry (gateway/hosts.c) owns these: it builds one
+ * from the configuration file or from POST /v1/hosts, and hands calls a
+ * counted reference, so a host changed or removed at run time stays valid
+ * for the calls already using it.  Nothing a caller sends at request time
+ * can change an address here: the gateway connects only to configured
+ * hosts (no open proxy).
+ */
+#ifndef WMGW_TRANSLATORS_BACKEND_H
+#define WMGW_TRANSLATORS_BACKEND_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum wmgw_protocol {
+    WMGW_PROTO_AUTO,      /* detect: Identify, then the 2005/06 "this" resource */
+    WMGW_PROTO_WSMV,      /* WinRM 1.1+ (MS-WSMV) */
+    WMGW_PROTO_WSMAN2003, /* Windows Server 2003 R2 (MS-WSMAN) */
+    WMGW_PROTO_DCOM,      /* WMI over DCOM (MS-WMI) */
+};
+
+const char *wmgw_protocol_name(enum wmgw_protocol p);      /* "wsmv", ... */
+int wmgw_protocol_parse(const char *s, enum wmgw_protocol *out); /* 0 or WMGW_EINVAL */
+
+struct wmgw_backend {
+    atomic_uint refcnt;
+    uint64_t id;        /* unique for the process lifetime: pools key on it */
+    char *name;         /* the host's name in the REST API */
+    char *address;      /* IP address or DNS name to connect to */
+    uint16_t port;
+    bool tls;           /* https */
+    char *path;         /* "/wsman" */
+    enum wmgw_protocol protocol;
+    /* Credentials (HTTP Basic for now; the vault replaces these). */
+    char *user;
+    char *password;
+    /* TLS: CA bundle to trust (NULL: system default) and the name the
+     * certificate must carry (NULL: address). */
+    char *ca_file;
+    char *tls_name;
+    bool tls_insecure;  /* skip verification (tests only; logged loudly) */
+    /* Limits. */
+    unsigned connect_timeout_ms;
+    unsigned operation_timeout_ms; /* WS-Man OperationTimeout and our deadline */
+    unsigned max_envelope_size;    /* octets, WS-Man MaxEnvelopeSize */
+    unsigned max_elements;         /* items per Enumerate/Pull batch */
+    unsigned pool_size;            /* idle keep-alive connections per worker */
+};
+
+/* A new backend with defaults and refcnt 1. */
+struct wmgw_backend *wmgw_backend_new(const char *name);
+struct wmgw_backend *wmgw_backend_ref(struct wmgw_backend *b);
+void wmgw_backend_unref(struct wmgw_backend *b);
+/* A deep copy (new id, refcnt 1), for changing a host without touching
+ * calls in flight. */
+struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b);
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * http_client.c: one HTTP/1.1 exchange with a backend (http_client.h), on
+ * the worker's h2o loop: take a pooled connection or connect (TCP, then
+ * TLS), write the whole request, parse the response (http_parse.c), hand
+ * the connection back to its pool (transport.c) and call back once.
+ *
+ * Deadlines: backend->connect_timeout_ms covers TCP connect and the TLS
+ * handshake; req->timeout_ms starts when the connection is up and covers
+ * sending the request and reading the whole response.  A deadline that
+ * passes closes the connection and reports WMGW_ETIMEDOUT.
+ *
+ * Retry rule: an exchange is sent again, once and on a new connection,
+ * only if its connection came from the pool and failed (reset, close,
+ * write error) before one byte of response arrived.  That is the signature
+ * of a keep-alive connection the server closed while we were picking it;
+ * the server then never read the request, so even a non-idempotent WS-Man
+ * POST (Create, Invoke) is safe to repeat.  A fresh connection that fails,
+ * a partial response and a timeout are reported, never retried: the server
+ * may have acted on the request.
+ *
+ * Names: the address must be a numeric IPv4 or IPv6 address.  getaddrinfo
+ * blocks the loop, and h2o 2.2.5's threaded resolver cannot be cancelled
+ * safely when a transport goes away (its thread writes to the receiver
+ * later), so DNS names are resolved when the configuration is loaded and
+ * a name reaching here fails with WMGW_ECONFIG saying so.
+ */
+#include "translators/transport/http_client.h"
+#include "translators/backend.h"
+#include "translators/transport/http_parse.h"
+#include "translators/transport/transport_int.h"
+#include "util/err.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#define REQUEST_HEAD_MAX 16384        /* request line and fields, beyond the body */
+#define DEFAULT_CONNECT_MS 5000
+#define DEFAULT_TIMEOUT_MS 60000
+#define DEFAULT_MAX_RESPONSE 512000
+
+enum phase {
+    P_FAILING,    /* failed before any I/O; the callback waits for the next loop turn */
+    P_CONNECTING, /* TCP connect and TLS handshake */
+    P_EXCHANGING, /* request out, response in */
+};
+
+struct wmgw_http_exchange {
+    h2o_linklist_t link; /* in t->exchanges until the callback */
+    struct wmgw_transport *t;
+    struct wmgw_backend *b; /* counted reference */
+    const char *cred;       /* pool key: b->user, or NULL without credentials */
+    wmgw_http_cb cb;
+    void *data;
+    struct wmgw_buf out; /* the request bytes (credentials: wiped when freed) */
+    unsigned connect_ms, timeout_ms;
+    struct wmgw__conn *conn;
+    h2o_timeout_entry_t timer;
+    enum phase phase;
+    bool reused, retried, got_bytes, in_callback;
+    int err;
+    char detail[256];
+    struct wmgw_http_parser parser;
+    struct wmgw_http_response resp;
+};
+
+static void start(struct wmgw_http_exchange *x);
+
+/* --- end of an exchange --------------------------------------------------------- */
+
+static void free_exchange(struct wmgw_http_exchange *x)
+{
+    wmgw_http_parser_dispose(&x->parser);
+    wmgw_buf_dispose(&x->resp.body);
+    if (x->out.data != NULL)
+        OPENSSL_cleanse(x->out.data, x->out.cap);
+    wmgw_buf_dispose(&x->out);
+    wmgw_backend_unref(x->b);
+    free(x);
+}
+
+static void drop_conn(struct wmgw_http_exchange *x)
+{
+    if (x->conn != NULL) {
+        wmgw__conn_close(x->conn);
+        x->conn = NULL;
+    }
+}
+
+/* Calls back once and frees x.  On success, the connection goes back to
+ * its pool first, so a callback that sends again can reuse it. */
+static void finish(struct wmgw_http_exchange *x, int err, bool reusable)
+{
+    h2o_timeout_unlink(&x->timer);
+    h2o_linklist_unlink(&x->link);
+    if (x->conn != NULL && err == 0) {
+        wmgw__conn_release(x->conn, reusable, x->b->pool_size);
+        x->conn = NULL;
+    }
+    drop_conn(x);
+    if (err != 0 && err != WMGW_ETIMEDOUT)
+        x->t->stats.errors++;
+    x->in_callback = true;
+    x->cb(x->data, err, err != 0 ? x->detail : NULL, err != 0 ? NULL : &x->resp);
+    free_exchange(x);
+}
+
+static void set_detail(struct wmgw_http_exchange *x, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void set_detail(struct wmgw_http_exchange *x, const char *fmt, va_list ap)
+{
+    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
+}
+
+static void fail_now(struct wmgw_http_exchange *x, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_now(struct wmgw_http_exchange *x, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_detail(x, fmt, ap);
+    va_end(ap);
+    finish(x, err, false);
+}
+
+static void on_timer(h2o_timeout_entry_t *entry);
+
+/* (Re)starts x's single timer; false without memory for a timeout. */
+static bool arm(struct wmgw_http_exchange *x, unsigned ms)
+{
+    h2o_timeout_t *to = wmgw__timeout_get(x->t, ms);
+    h2o_timeout_unlink(&x->timer);
+    if (to == NULL)
+        return false;
+    x->timer.cb = on_timer;
+    h2o_timeout_link(x->t->loop, to, &x->timer);
+    return true;
+}
+
+/* A failure found before any I/O, x->detail already written: reported on
+ * the next loop turn, since wmgw_http_send has already returned the
+ * exchange (or is about to). */
+static void defer_failure(struct wmgw_http_exchange *x, int err)
+{
+    drop_conn(x);
+    x->err = err;
+    x->phase = P_FAILING;
+    arm(x, 0); /* the zero timeout always exists */
+}
+
+static void fail_later(struct wmgw_http_exchange *x, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_later(struct wmgw_http_exchange *x, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_detail(x, fmt, ap);
+    va_end(ap);
+    defer_failure(x, err);
+}
+
+static void on_timer(h2o_timeout_entry_t *entry)
+{
+    struct wmgw_http_exchange *x = H2O_STRUCT_FROM_MEMBER(struct wmgw_http_exchange, timer, entry);
+    if (x->phase == P_FAILING) {
+        finish(x, x->err, false);
+        return;
+    }
+    x->t->stats.timeouts++;
+    if (x->phase == P_CONNECTING)
+        fail_now(x, WMGW_ETIMEDOUT, "connecting to %s port %u took over %u ms", x->b->address, x->b->port,
+                 x->connect_ms);
+    else
+        fail_now(x, WMGW_ETIMEDOUT, "no complete response from %s port %u within %u ms", x->b->address,
+                 x->b->port, x->timeout_ms);
+}
+
+/* The connection broke: retry once on a new one when the rule allows
+ * (see the top of this file), else report. */
+static void conn_failed(struct wmgw_http_exchange *x, const char *why)
+{
+    if (x->reused && !x->got_bytes && !x->retried) {
+        x->retried = true;
+        drop_conn(x);
+        start(x);
+        return;
+    }
+    fail_now(x, WMGW_ECONN, "%s port %u: %s", x->b->address, x->b->port, why);
+}
+
+/* --- the exchange on a connected socket ----------------------------------------- */
+
+static void on_write(h2o_socket_t *sock, const char *err)
+{
+    struct wmgw__conn *c = sock->data;
+    if (err != NULL)
+        conn_failed(c->x, "sending the request failed");
+}
+
+static void on_read(h2o_socket_t *sock, const char *err)
+{
+    struct wmgw_http_exchange *x = ((struct wmgw__conn *)sock->data)->x;
+    if (sock->input->size != 0) {
+        size_t used;
+        x->got_bytes = true;
+        int rc = wmgw_http_parse(&x->parser, sock->input->bytes, sock->input->size, &used);
+        bool leftover = used < sock->input->size;
+        h2o_buffer_consume(&sock->input, used);
+        if (rc == WMGW_HTTP_DONE) {
+            /* Bytes after the response belong to nothing: do not reuse. */
+            finish(x, 0, x->parser.keep_alive && !leftover);
+            return;
+        }
+        if (rc < 0) {
+            fail_now(x, rc, "%s port %u: %s", x->b->address, x->b->port, x->parser.error);
+            return;
+        }
+    }
+    if (err != NULL) {
+        if (wmgw_http_parse_eof(&x->parser) == WMGW_HTTP_DONE)
+            finish(x, 0, false);
+        else
+            conn_failed(x, x->parser.error);
+    }
+}
+
+/* The connection is up: send the request and read the response. */
+static void exchange(struct wmgw_http_exchange *x)
+{
+    h2o_socket_t *sock = x->conn->sock;
+    x->phase = P_EXCHANGING;
+    x->got_bytes = false;
+    wmgw_http_parser_dispose(&x->parser);
+    wmgw_http_parser_init(&x->parser, &x->resp);
+    if (!arm(x, x->timeout_ms)) {
+        fail_later(x, WMGW_ENOMEM, "no memory for a timer"); /* may run inside wmgw_http_send */
+        return;
+    }
+    h2o_iovec_t buf = h2o_iovec_init(x->out.data, x->out.len);
+    h2o_socket_read_start(sock, on_read);
+    h2o_socket_write(sock, &buf, 1, on_write);
+}
+
+static void on_handshake(h2o_socket_t *sock, const char *err)
+{
+    struct wmgw_http_exchange *x = ((struct wmgw__conn *)sock->data)->x;
+    if (err != NULL && !wmgw__tls_superseded_error(err)) {
+        fail_now(x, WMGW_ECONN, "TLS with %s port %u failed: %s", x->b->address, x->b->port, err);
+        return;
+    }
+    exchange(x);
+}
+
+static void on_connect(h2o_socket_t *sock, const char *err)
+{
+    struct wmgw__conn *c = sock->data;
+    struct wmgw_http_exchange *x = c->x;
+    if (err != NULL) {
+        fail_now(x, WMGW_ECONN, "connecting to %s port %u failed: %s", x->b->address, x->b->port, err);
+        return;
+    }
+    if (c->ssl_ctx != NULL)
+        h2o_socket_ssl_handshake(sock, c->ssl_ctx, wmgw__tls_peer_name(x->b), on_handshake);
+    else
+        exchange(x);
+}
+
+/* --- connecting ------------------------------------------------------------------- */
+
+/* A numeric IPv4 or IPv6 address (with an optional %zone) and the port. */
+static bool numeric_address(const struct wmgw_backend *b, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[INET6_ADDRSTRLEN + 1];
+    const char *zone = strchr(b->address, '%');
+    size_t n = zone != NULL ? (size_t)(zone - b->address) : strlen(b->address);
+    if (n >= sizeof(host))
+        return false;
+    memcpy(host, b->address, n);
+    host[n] = '\0';
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (zone == NULL && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(b->port);
+        *len = sizeof(*v4);
+        return true;
+    }
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) != 1)
+        return false;
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(b->port);
+    if (zone != NULL) {
+        char *end;
+        unsigned long id = strtoul(zone + 1, &end, 10);
+        v6->sin6_scope_id = *end == '\0' && end != zone + 1 ? (uint32_t)id : if_nametoindex(zone + 1);
+        if (v6->sin6_scope_id == 0)
+            return false;
+    }
+    *len = sizeof(*v6);
+    return true;
+}
+
+static void connect_new(struct wmgw_http_exchange *x)
+{
+    struct wmgw_transport *t = x->t;
+    const struct wmgw_backend *b = x->b;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    SSL_CTX *ctx = NULL;
+    x->reused = false;
+    if (!numeric_address(b, &ss, &len)) {
+        fail_later(x, WMGW_ECONFIG,
+                   "host address \"%.80s\" is not a numeric IP address: resolve names in the configuration",
+                   b->address);
+        return;
+    }
+    if (b->tls) {
+        int rc = wmgw__tls_ctx(t, b, &ctx, x->detail, sizeof(x->detail));
+        if (rc != 0) {
+            defer_failure(x, rc);
+            return;
+        }
+    }
+    struct wmgw__conn *c = wmgw__conn_new(t, b->id, x->cred);
+    if (c == NULL) {
+        fail_later(x, WMGW_ENOMEM, "no memory for a connection");
+        return;
+    }
+    t->stats.connects++;
+    if ((c->sock = h2o_socket_connect(t->loop, (struct sockaddr *)&ss, len, on_connect)) == NULL) {
+        int e = errno;
+        wmgw__conn_close(c);
+        fail_later(x, WMGW_ECONN, "connecting to %s port %u failed: %s", b->address, b->port, strerror(e));
+        return;
+    }
+    c->sock->data = c;
+    if (ctx != NULL) {
+        SSL_CTX_up_ref(ctx);
+        c->ssl_ctx = ctx;
+    }
+    c->x = x;
+    x->conn = c;
+    x->phase = P_CONNECTING;
+    if (!arm(x, x->connect_ms))
+        fail_later(x, WMGW_ENOMEM, "no memory for a timer");
+}
+
+/* A pooled connection, else a new one (always new for the retry). */
+static void start(struct wmgw_http_exchange *x)
+{
+    struct wmgw__conn *c = x->retried ? NULL : wmgw__pool_take(x->t, x->b->id, x->cred);
+    if (c == NULL) {
+        connect_new(x);
+        return;
+    }
+    x->t->stats.reuses++;
+    x->reused = true;
+    c->x = x;
+    x->conn = c;
+    exchange(x);
+}
+
+/* --- the request bytes --------------------------------------------------------------- */
+
+static bool is_token(const char *s)
+{
+    if (s == NULL || *s == '\0')
+        return false;
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", c) != NULL))
+            return false;
+    }
+    return true;
+}
+
+/* A field value we may put on the wire: no CR, LF or other controls. */
+static bool is_value(const char *s)
+{
+    if (s == NULL)
+        return false;
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c != '\t' && (c < 0x20 || c == 0x7f))
+            return false;
+    }
+    return true;
+}
+
+/* Fields the transport writes itself. */
+static bool reserved_field(const char *name, const struct wmgw_http_request *req, bool auth)
+{
+    static const char *const ours[] = {"Host", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade"};
+    for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+        if (strcasecmp(name, ours[i]) == 0)
+            return true;
+    return (auth && strcasecmp(name, "Authorization") == 0) ||
+           (req->content_type != NULL && strcasecmp(name, "Content-Type") == 0);
+}
+
+/* "Authorization: Basic base64(user:password)" (RFC 7617). */
+static int add_basic(struct wmgw_buf *out, const struct wmgw_backend *b)
+{
+    size_t ulen = strlen(b->user), plen = b->password != NULL ? strlen(b->password) : 0;
+    size_t n = ulen + 1 + plen;
+    if (n > 4096)
+        return WMGW_ECONFIG;
+    unsigned char *pair = malloc(n + 1), *enc = malloc(4 * ((n + 2) / 3) + 1);
+    int rc = WMGW_ENOMEM;
+    if (pair != NULL && enc != NULL) {
+        memcpy(pair, b->user, ulen);
+        pair[ulen] = ':';
+        if (plen > 0)
+            memcpy(pair + ulen + 1, b->password, plen);
+        int elen = EVP_EncodeBlock(enc, pair, (int)n);
+        rc = wmgw_buf_addstr(out, "Authorization: Basic ");
+        if (rc == 0)
+            rc = wmgw_buf_add(out, enc, (size_t)elen);
+        if (rc == 0)
+            rc = wmgw_buf_addstr(out, "\r\n");
+        OPENSSL_cleanse(pair, n);
+        OPENSSL_cleanse(enc, (size_t)elen);
+    }
+    free(pair);
+    free(enc);
+    return rc;
+}
+
+/* A bad path: backend configuration, reported through the callback. */
+static bool is_path(const char *p)
+{
+    if (p == NULL || p[0] != '/')
+        return false;
+    for (; *p != '\0'; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            return false;
+    return true;
+}
+
+/* Writes the whole request into x->out.  WMGW_EINVAL: the caller's
+ * request is malformed; WMGW_ECONFIG: the backend's settings are. */
+static int format_request(struct wmgw_http_exchange *x, const struct wmgw_http_request *req)
+{
+    const struct wmgw_backend *b = x->b;
+    struct wmgw_buf *out = &x->out;
+    if (!is_token(req->method) || strcasecmp(req->method, "HEAD") == 0 || strcasecmp(req->method, "CONNECT") == 0 ||
+        (req->body_len > 0 && req->body == NULL) || req->body_len > SIZE_MAX - REQUEST_HEAD_MAX ||
+        (req->nheaders > 0 && req->headers == NULL) || (req->content_type != NULL && !is_value(req->content_type)))
+        return WMGW_EINVAL;
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (!is_token(req->headers[i].name) || !is_value(req->headers[i].value) ||
+            reserved_field(req->headers[i].name, req, x->cred != NULL))
+            return WMGW_EINVAL;
+    if (b->address == NULL || b->address[0] == '\0') {
+        snprintf(x->detail, sizeof(x->detail), "the host has no address");
+        return WMGW_ECONFIG;
+    }
+    if (!is_path(b->path)) {
+        snprintf(x->detail, sizeof(x->detail), "the host's path is not an absolute URL path");
+        return WMGW_ECONFIG;
+    }
+    if (x->cred != NULL && strchr(x->cred, ':') != NULL) {
+        snprintf(x->detail, sizeof(x->detail), "a user name with ':' cannot be sent with HTTP Basic");
+        return WMGW_ECONFIG;
+    }
+
+    wmgw_buf_init(out, req->body_len + REQUEST_HEAD_MAX);
+    const char *host = b->tls ? wmgw__tls_peer_name(b) : b->address;
+    bool v6 = strchr(host, ':') != NULL;
+    int rc = wmgw_buf_printf(out, "%s %s HTTP/1.1\r\nHost: %s%.*s%s", req->method, b->path, v6 ? "[" : "",
+                             (int)strcspn(host, "%"), host, v6 ? "]" : "");
+    if (rc == 0 && b->port != (b->tls ? 443 : 80))
+        rc = wmgw_buf_printf(out, ":%u", b->port);
+    if (rc == 0)
+        rc = wmgw_buf_addstr(out, "\r\n");
+    bool has_body = req->body_len > 0 || strcasecmp(req->method, "POST") == 0 ||
+                    strcasecmp(req->method, "PUT") == 0 || strcasecmp(req->method, "PATCH") == 0;
+    if (rc == 0 && has_body)
+        rc = wmgw_buf_printf(out, "Content-Length: %zu\r\n", req->body_len);
+    if (rc == 0 && req->content_type != NULL)
+        rc = wmgw_buf_printf(out, "Content-Type: %s\r\n", req->content_type);
+    if (rc == 0 && x->cred != NULL)
+        rc = add_basic(out, b);
+    for (size_t i = 0; rc == 0 && i < req->nheaders; i++)
+        rc = wmgw_buf_printf(out, "%s: %s\r\n", req->headers[i].name, req->headers[i].value);
+    if (rc == 0)
+        rc = wmgw_buf_addstr(out, "\r\n");
+    if (rc == 0 && req->body_len > 0)
+        rc = wmgw_buf_add(out, req->body, req->body_len);
+    if (rc == WMGW_ECONFIG)
+        snprintf(x->detail, sizeof(x->detail), "the host's credentials are too long for HTTP Basic");
+    else if (rc != 0)
+        rc = rc == WMGW_ETOOBIG ? WMGW_EINVAL : rc; /* extra fields over REQUEST_HEAD_MAX */
+    return rc;
+}
+
+/* --- the interface --------------------------------------------------------------------- */
+
+struct wmgw_http_exchange *wmgw_http_send(struct wmgw_transport *t, struct wmgw_backend *b,
+                                          const struct wmgw_http_request *req, wmgw_http_cb cb, void *data)
+{
+    if (t == NULL || b == NULL || req == NULL || cb == NULL)
+        return NULL;
+    struct wmgw_http_exchange *x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        return NULL;
+    x->t = t;
+    x->b = wmgw_backend_ref(b);
+    x->cred = !req->no_auth && b->user != NULL ? b->user : NULL;
+    x->cb = cb;
+    x->data = data;
+    x->connect_ms = b->connect_timeout_ms != 0 ? b->connect_timeout_ms : DEFAULT_CONNECT_MS;
+    x->timeout_ms = req->timeout_ms != 0                ? req->timeout_ms
+                    : b->operation_timeout_ms != 0 ? b->operation_timeout_ms
+                                                   : DEFAULT_TIMEOUT_MS;
+    size_t max = req->max_response != 0 ? req->max_response
+                 : b->max_envelope_size != 0 ? b->max_envelope_size
+                                             : DEFAULT_MAX_RESPONSE;
+    wmgw_buf_init(&x->resp.body, max);
+    wmgw_http_parser_init(&x->parser, &x->resp);
+    int rc = format_request(x, req);
+    if (rc != 0 && rc != WMGW_ECONFIG) {
+        free_exchange(x);
+        return NULL;
+    }
+    h2o_linklist_insert(&t->exchanges, &x->link);
+    t->stats.requests++;
+    if (rc != 0)
+        defer_failure(x, rc);
+    else
+        start(x);
+    return x;
+}
+
+void wmgw_http_cancel(struct wmgw_http_exchange *x)
+{
+    if (x == NULL || x->in_callback)
+        return;
+    h2o_timeout_unlink(&x->timer);
+    h2o_linklist_unlink(&x->link);
+    drop_conn(x);
+    free_exchange(x);
+}
+
+void wmgw__cancel_all(struct wmgw_transport *t)
+{
+    while (!h2o_linklist_is_empty(&t->exchanges))
+        wmgw_http_cancel(H2O_STRUCT_FROM_MEMBER(struct wmgw_http_exchange, link, t->exchanges.next));
+}
