@@ -126,7 +126,7 @@ enum {
 struct wmgw_cim_propdecl {
     char *name;
     uint16_t type;
-    char *ref_class; /* REFERENCE: "ref:<class>"; OBJECT: "object:<class>"; else NULL */
+    char *ref_class; /* REFERENCE and OBJECT: the target class name (bare); else NULL */
     unsigned flags;  /* WMGW_CIM_Q_* */
     char *description; /* may be NULL */
     struct wmgw_cim_proplist qualifiers; /* other qualifiers, by name */

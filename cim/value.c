@@ -9,6 +9,8 @@
 #include "cim/datetime.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/numtext.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -175,39 +177,21 @@ bool wmgw_cim_value_equal(const struct wmgw_cim_value *a, const struct wmgw_cim_
 static int add_utf8(struct wmgw_buf *out, uint32_t cp)
 {
     char b[4];
-    size_t n;
-    if (cp >= 0xD800 && cp <= 0xDFFF)
-        cp = 0xFFFD;
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xC0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else {
-        b[0] = (char)(0xE0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    }
+    size_t n = wmgw_utf8_put(b, cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp);
     return wmgw_buf_add(out, b, n);
 }
 
-static int real_to_text(double r, struct wmgw_buf *out)
+static int real_to_text(const struct wmgw_cim_value *v, struct wmgw_buf *out)
 {
+    double r = v->u.r;
     if (isnan(r))
         return wmgw_buf_addstr(out, "NaN");
     if (isinf(r))
         return wmgw_buf_addstr(out, r > 0 ? "INF" : "-INF");
-    /* Shortest form that reads back to the same double. */
-    char tmp[40];
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(tmp, sizeof(tmp), "%.*g", prec, r);
-        if (strtod(tmp, NULL) == r)
-            break;
-    }
-    return wmgw_buf_addstr(out, tmp);
+    /* Shortest text that reads back to the same value, locale-independent. */
+    char tmp[WMGW_REAL_TEXT_MAX];
+    size_t n = wmgw_real_format(tmp, r, WMGW_CIM_BASETYPE(v->type) == WMGW_CIM_REAL32);
+    return n ? wmgw_buf_add(out, tmp, n) : WMGW_EINVAL;
 }
 
 int wmgw_cim_value_to_text(const struct wmgw_cim_value *v, struct wmgw_buf *out)
@@ -220,7 +204,7 @@ int wmgw_cim_value_to_text(const struct wmgw_cim_value *v, struct wmgw_buf *out)
     case WMGW_CIM_UINT8: case WMGW_CIM_UINT16: case WMGW_CIM_UINT32: case WMGW_CIM_UINT64:
         return wmgw_buf_printf(out, "%llu", (unsigned long long)v->u.u);
     case WMGW_CIM_REAL32: case WMGW_CIM_REAL64:
-        return real_to_text(v->u.r, out);
+        return real_to_text(v, out);
     case WMGW_CIM_BOOLEAN:
         return wmgw_buf_addstr(out, v->u.b ? "true" : "false");
     case WMGW_CIM_CHAR16:
@@ -230,28 +214,6 @@ int wmgw_cim_value_to_text(const struct wmgw_cim_value *v, struct wmgw_buf *out)
     default:
         return WMGW_EINVAL;
     }
-}
-
-/* Decodes the first UTF-8 character of s; returns its length or 0. */
-static size_t utf8_first(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    if (len == 0)
-        return 0;
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    size_t n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0 || n > len)
-        return 0;
-    uint32_t c = s[0] & (0x7F >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    *cp = c;
-    return n;
 }
 
 static int parse_integer(struct wmgw_cim_value *v, uint16_t type, const char *text, size_t len)
@@ -289,32 +251,29 @@ static int parse_integer(struct wmgw_cim_value *v, uint16_t type, const char *te
 
 static int parse_real(struct wmgw_cim_value *v, uint16_t type, const char *text, size_t len)
 {
-    char tmp[64];
-    if (len == 0 || len >= sizeof(tmp))
-        return WMGW_EINVAL;
-    memcpy(tmp, text, len);
-    tmp[len] = '\0';
-    if (strcmp(tmp, "INF") == 0 || strcasecmp(tmp, "Infinity") == 0) {
+    /* XML Schema spells the specials INF, -INF and NaN; JSON-ish clients
+     * say Infinity. */
+    if ((len == 3 && memcmp(text, "INF", 3) == 0) || (len == 8 && strncasecmp(text, "Infinity", 8) == 0)) {
         v->u.r = INFINITY;
         return 0;
     }
-    if (strcmp(tmp, "-INF") == 0 || strcasecmp(tmp, "-Infinity") == 0) {
+    if ((len == 4 && memcmp(text, "-INF", 4) == 0) || (len == 9 && strncasecmp(text, "-Infinity", 9) == 0)) {
         v->u.r = -INFINITY;
         return 0;
     }
-    if (strcasecmp(tmp, "NaN") == 0) {
+    if (len == 3 && strncasecmp(text, "NaN", 3) == 0) {
         v->u.r = NAN;
         return 0;
     }
-    char *end;
-    errno = 0;
-    double r = strtod(tmp, &end);
-    if (*end != '\0' || end == tmp || isnan(r) || isinf(r))
+    double r;
+    if (wmgw_real_parse(text, len, &r) != 0 || !isfinite(r))
         return WMGW_EINVAL;
     if (WMGW_CIM_BASETYPE(type) == WMGW_CIM_REAL32) {
-        if (fabs(r) > 3.4028235677973366e38)
+        /* Round to the nearest float; what rounds to infinity is out of range. */
+        float f = (float)r;
+        if (isinf(f))
             return WMGW_EINVAL;
-        r = (double)(float)r;
+        r = (double)f;
     }
     v->u.r = r;
     return 0;
@@ -343,8 +302,8 @@ int wmgw_cim_value_from_text(struct wmgw_cim_value *v, uint16_t type, const char
         break;
     case WMGW_CIM_CHAR16: {
         uint32_t cp = 0;
-        size_t n = utf8_first((const unsigned char *)text, len, &cp);
-        if (n == 0 || n != len || cp > 0xFFFF)
+        size_t n = wmgw_utf8_next(text, len, &cp);
+        if (n == 0 || n != len || cp == WMGW_UTF8_BAD || cp > 0xFFFF)
             rc = WMGW_EINVAL;
         else
             v->u.c16 = (uint16_t)cp;

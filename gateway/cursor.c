@@ -46,6 +46,10 @@ static int b64_decode(const char *s, size_t n, struct wmgw_buf *out)
         for (k = 0; k < (int)m; k++)
             if ((v[k] = b64_value(s[i + (size_t)k])) < 0)
                 return WMGW_EINVAL;
+        /* Canonical only: the bits a short final group does not use must be
+         * zero, or two spellings would decode to the same cursor. */
+        if ((m == 2 && (v[1] & 0x0F) != 0) || (m == 3 && (v[2] & 0x03) != 0))
+            return WMGW_EINVAL;
         unsigned w = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
         unsigned char b[3] = {(unsigned char)(w >> 16), (unsigned char)(w >> 8), (unsigned char)w};
         int rc = wmgw_buf_add(out, b, m - 1);

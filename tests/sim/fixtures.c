@@ -348,7 +348,8 @@ static int class_from_json(struct sim_store *s, const char *ns, const json_t *j,
     }
     if (rc == 0) {
         /* WinRM renders properties in name order; keep the schema that way. */
-        qsort(cls->props, cls->nprops, sizeof(*cls->props), cmp_decl);
+        if (cls->nprops > 1)
+            qsort(cls->props, cls->nprops, sizeof(*cls->props), cmp_decl);
         if (sim_store_add_class(s, cls) == NULL)
             rc = WMGW_ENOMEM;
         else
@@ -582,7 +583,8 @@ int sim_fixtures_load(struct sim_store *s, const char *dir, struct wmgw_err *err
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_str);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);

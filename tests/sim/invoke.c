@@ -81,7 +81,8 @@ static int write_output(struct sim_ctx *ctx, struct sim_call *call)
             return WMGW_ENOMEM;
     }
     /* WinRM renders the output object like any instance: names in order. */
-    qsort(call->out.items, call->out.n, sizeof(*call->out.items), cmp_prop);
+    if (call->out.n > 1)
+        qsort(call->out.items, call->out.n, sizeof(*call->out.items), cmp_prop);
     const char *action = ctx->req.action;
     char *resp_action = malloc(strlen(action) + sizeof("Response"));
     if (resp_action == NULL)

@@ -166,7 +166,6 @@ static void send_body(h2o_req_t *req, int status, const char *body, size_t len, 
     req->res.content_length = len;
     static const char ct[] = "application/soap+xml;charset=UTF-8";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT(ct));
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SERVER, NULL, H2O_STRLIT("Microsoft-HTTPAPI/2.0"));
     struct reply *r = h2o_mem_alloc_pool(&req->pool, sizeof(*r));
     memset(r, 0, sizeof(*r));
     r->super.proceed = reply_proceed;
@@ -325,6 +324,8 @@ static void on_accept(h2o_socket_t *listener, const char *err)
 static void init_conf(h2o_globalconf_t *conf)
 {
     h2o_config_init(conf);
+    /* One Server header, as http.sys sends it (h2o would add its own). */
+    conf->server_name = h2o_iovec_init(H2O_STRLIT("Microsoft-HTTPAPI/2.0"));
     /* Requests are bounded per host in the handler; this is the outer wall. */
     conf->max_request_entity_size = 64u << 20;
 }

@@ -4,25 +4,17 @@
  * TLS), write the whole request, parse the response (http_parse.c), hand
  * the connection back to its pool (transport.c) and call back once.
  *
- * Deadlines: backend->connect_timeout_ms covers TCP connect and the TLS
- * handshake; req->timeout_ms starts when the connection is up and covers
- * sending the request and reading the whole response.  A deadline that
- * passes closes the connection and reports WMGW_ETIMEDOUT.
+ * Deadlines: connect_timeout_ms covers TCP connect and TLS handshake;
+ * req->timeout_ms starts once the connection is up and covers the whole
+ * exchange.  Either closes the connection and reports WMGW_ETIMEDOUT.
  *
  * Retry rule: an exchange is sent again, once and on a new connection,
  * only if its connection came from the pool and failed (reset, close,
- * write error) before one byte of response arrived.  That is the signature
- * of a keep-alive connection the server closed while we were picking it;
- * the server then never read the request, so even a non-idempotent WS-Man
- * POST (Create, Invoke) is safe to repeat.  A fresh connection that fails,
- * a partial response and a timeout are reported, never retried: the server
- * may have acted on the request.
- *
- * Names: the address must be a numeric IPv4 or IPv6 address.  getaddrinfo
- * blocks the loop, and h2o 2.2.5's threaded resolver cannot be cancelled
- * safely when a transport goes away (its thread writes to the receiver
- * later), so DNS names are resolved when the configuration is loaded and
- * a name reaching here fails with WMGW_ECONFIG saying so.
+ * write error) before one byte of response arrived: the signature of a
+ * keep-alive connection the server was closing as we picked it, the
+ * request unread, so even a non-idempotent WS-Man POST (Create, Invoke)
+ * may go again.  A fresh connection that fails, a partial response and a
+ * timeout are reported, never retried: the server may have acted.
  */
 #include "translators/transport/http_client.h"
 #include "translators/backend.h"
@@ -273,7 +265,11 @@ static void on_connect(h2o_socket_t *sock, const char *err)
 
 /* --- connecting ------------------------------------------------------------------- */
 
-/* A numeric IPv4 or IPv6 address (with an optional %zone) and the port. */
+/* A numeric IPv4 or IPv6 address (with an optional %zone) and the port.
+ * Names are refused: getaddrinfo blocks the loop, and h2o 2.2.5's
+ * threaded resolver cannot be cancelled safely when a transport goes away
+ * (its thread later writes to the freed receiver), so names are resolved
+ * when the configuration is loaded and one reaching here is ECONFIG. */
 static bool numeric_address(const struct wmgw_backend *b, struct sockaddr_storage *ss, socklen_t *len)
 {
     char host[INET6_ADDRSTRLEN + 1];
