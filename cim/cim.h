@@ -190,6 +190,9 @@ int wmgw_cim_value_from_text(struct wmgw_cim_value *v, uint16_t type, const char
 void wmgw_cim_proplist_dispose(struct wmgw_cim_proplist *l);
 int wmgw_cim_proplist_copy(struct wmgw_cim_proplist *dst, const struct wmgw_cim_proplist *src);
 struct wmgw_cim_prop *wmgw_cim_proplist_find(const struct wmgw_cim_proplist *l, const char *name);
+/* Same, trying index *hint first and leaving *hint just past the match:
+ * walking a list in the order of its class costs one comparison a name. */
+struct wmgw_cim_prop *wmgw_cim_proplist_find_hint(const struct wmgw_cim_proplist *l, const char *name, size_t *hint);
 /* Appends a new entry (name copied) with a null value of `type`; returns it. */
 struct wmgw_cim_prop *wmgw_cim_proplist_add(struct wmgw_cim_proplist *l, const char *name, uint16_t type);
 /* Finds or adds `name`, then moves *value into it (value is left null). */

@@ -366,12 +366,16 @@ static int write_props(struct wctx *c, const struct wmgw_cim_instance *inst, con
                        bool *first)
 {
     int rc = 0;
+    size_t hint = 0, written = 0;
     for (size_t i = 0; cls != NULL && rc == 0 && i < cls->nprops; i++) {
-        const struct wmgw_cim_prop *p = wmgw_cim_proplist_find(&inst->props, cls->props[i].name);
-        if (p != NULL)
+        const struct wmgw_cim_prop *p = wmgw_cim_proplist_find_hint(&inst->props, cls->props[i].name, &hint);
+        if (p != NULL) {
             rc = add_prop(c, first, cls->props[i].name, &p->value);
+            written++;
+        }
     }
-    for (size_t i = 0; rc == 0 && i < inst->props.n; i++) {
+    /* Usually every property is the class's: nothing left to look for. */
+    for (size_t i = 0; rc == 0 && written < inst->props.n && i < inst->props.n; i++) {
         const struct wmgw_cim_prop *p = &inst->props.items[i];
         if (cls == NULL || wmgw_cim_class_prop(cls, p->name) == NULL)
             rc = add_prop(c, first, p->name, &p->value);

@@ -371,6 +371,16 @@ struct wmgw_cim_prop *wmgw_cim_proplist_find(const struct wmgw_cim_proplist *l, 
     return NULL;
 }
 
+struct wmgw_cim_prop *wmgw_cim_proplist_find_hint(const struct wmgw_cim_proplist *l, const char *name, size_t *hint)
+{
+    if (*hint < l->n && strcasecmp(l->items[*hint].name, name) == 0)
+        return &l->items[(*hint)++];
+    struct wmgw_cim_prop *p = wmgw_cim_proplist_find(l, name);
+    if (p != NULL)
+        *hint = (size_t)(p - l->items) + 1;
+    return p;
+}
+
 struct wmgw_cim_prop *wmgw_cim_proplist_add(struct wmgw_cim_proplist *l, const char *name, uint16_t type)
 {
     if (l->n == l->cap) {

@@ -313,10 +313,31 @@ static void assoc_ready(struct wmgw_exec *x)
             wmgw_respond_problem(r, err.code, "%s", err.message);
             return;
         }
+        /* The cursor carries the association filters (assocClass, role...),
+         * as a listing's cursor carries filter and select: the `next` URL
+         * holds only cursor and limit, so its query replaces the one built
+         * from the (absent) parameters. */
         bool same = c.host && strcasecmp(c.host, x->host_name) == 0 && c.scope && strcmp(c.scope, scope) == 0 &&
-                    c.query && strcmp(c.query, s->query_text) == 0 && c.backend != NULL;
-        if (same)
+                    c.query && c.backend != NULL;
+        struct wmgw_wql_query *cq = NULL;
+        if (same && (wmgw_wql_parse(c.query, strlen(c.query), &cq, &err) != 0 || cq->kind != s->q->kind))
+            same = false;
+        if (same) {
+            char *text = strdup(c.query);
+            if (text == NULL) {
+                wmgw_wql_query_free(cq);
+                wmgw_cursor_dispose(&c);
+                wmgw_respond_problem(r, WMGW_ENOMEM, "out of memory");
+                return;
+            }
+            wmgw_wql_query_free(s->q);
+            s->q = cq;
+            free(s->query_text);
+            s->query_text = text;
             s->cursor = h2o_strdup(&r->req->pool, c.backend, SIZE_MAX).base;
+        } else {
+            wmgw_wql_query_free(cq);
+        }
         wmgw_cursor_dispose(&c);
         if (!same) {
             wmgw_respond_problem(r, WMGW_EINVAL, "cursor: it belongs to another listing");

@@ -356,6 +356,13 @@ static void send_problem(struct wmgw_request *r, int code, const char *detail, l
 {
     if (r->answered)
         return;
+    /* openapi.json Problem.host: the {host} the request was for, whether
+     * the error is the backend's or the gateway's own. */
+    if (host == NULL) {
+        h2o_iovec_t raw = wmgw_request_param_raw(r, "host");
+        if (raw.base != NULL)
+            host = decode_into_pool(r, raw.base, raw.len, false);
+    }
     struct wmgw_buf out;
     wmgw_buf_init(&out, 64 * 1024);
     int status = problem_status(r, code);

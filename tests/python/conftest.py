@@ -4,7 +4,8 @@ conftest.py: runs the simulated Windows fleet (wmsim) for the Python suites.
 One wmsim for the session: two hosts (WMSIM-01 on 127.A.B.1, WMSIM-02 on
 127.A.B.2, the same free port), users from --user and from a --users file,
 and a control interface.  A second, small one (module scope, started only
-by the tests that need it) has a 16 KiB MaxEnvelopeSizekb.
+by the tests that need it: one --listen host named SMALL-HOST) has a 16 KiB
+MaxEnvelopeSizekb.
 
     WMSIM_BIN       the simulator (default <repo>/build/wmsim)
     WMSIM_FIXTURES  its fixture directory (default <repo>/tests/sim/fixtures)
@@ -179,8 +180,9 @@ class Sim:
         return simclient.Client(self.hosts[i].endpoint, username, password, **kw)
 
 
-def start_fleet(tmp, extra_args, nhosts=2):
-    """Starts wmsim with nhosts hosts on 127.A.B.1..n; retries on port races."""
+def start_fleet(tmp, extra_args, nhosts=2, names=None):
+    """Starts wmsim with nhosts hosts on 127.A.B.1..n (--hosts), or with one
+    --listen host per name; retries on port races."""
     users = tmp / "users"
     users.write_text(USERS_FILE)
     last = None
@@ -189,15 +191,19 @@ def start_fleet(tmp, extra_args, nhosts=2):
         addresses = ["127.%d.%d.%d" % (a, b, i + 1) for i in range(nhosts)]
         port = free_port(addresses)
         cport = free_port(["127.0.0.1"])
-        args = ["--hosts", str(nhosts), "--first-address", addresses[0], "--port", str(port),
-                "--user", "%s:%s" % (USER, PASSWORD), "--users", str(users),
-                "--control", "127.0.0.1:%d" % cport] + extra_args
+        if names:
+            hosts = sum((["--listen", "%s:%d,name=%s" % (a, port, n)] for a, n in zip(addresses, names)), [])
+        else:
+            hosts = ["--hosts", str(nhosts), "--first-address", addresses[0], "--port", str(port)]
+        args = hosts + ["--user", "%s:%s" % (USER, PASSWORD), "--users", str(users),
+                        "--control", "127.0.0.1:%d" % cport] + extra_args
         try:
             p = SimProcess(args, str(tmp / ("wmsim-%d.log" % attempt)))
         except RuntimeError as e:
             last = e
             continue
-        hosts = [Host("WMSIM-%02d" % (i + 1), i + 1, addresses[i], port) for i in range(nhosts)]
+        hosts = [Host(names[i] if names else "WMSIM-%02d" % (i + 1), i + 1, addresses[i], port)
+                 for i in range(nhosts)]
         return Sim(p, hosts, Control("http://127.0.0.1:%d" % cport), users)
     raise last
 
@@ -211,8 +217,10 @@ def sim(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def small_sim(tmp_path_factory):
-    """A separate wmsim whose hosts accept at most 16 KiB requests."""
-    s = start_fleet(tmp_path_factory.mktemp("wmsim-small"), ["--max-envelope-kb", "16"], nhosts=1)
+    """A separate wmsim, one host given with --listen and a name, that
+    accepts at most 16 KiB requests."""
+    s = start_fleet(tmp_path_factory.mktemp("wmsim-small"), ["--max-envelope-kb", "16"], nhosts=1,
+                    names=["SMALL-HOST"])
     yield s
     s.process.stop()
 

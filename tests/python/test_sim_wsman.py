@@ -16,7 +16,7 @@ from base64 import b64encode
 import pytest
 import requests
 import winrm.protocol
-from winrm.exceptions import InvalidCredentialsError, WinRMError, WinRMOperationTimeoutError, WinRMTransportError
+from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError, WinRMTransportError
 
 import fixturemodel
 import simclient as sc
@@ -91,6 +91,7 @@ def test_identify_authenticated(sim, c1):
     assert m, version
     # The OS version is the host's own Win32_OperatingSystem.Version.
     assert m.group(1) == c1.get_instance(OS)["Version"]
+    assert m.group(2) == "3.0"
     profiles = [e.text for e in resp.findall("wsmid:SecurityProfiles/wsmid:SecurityProfileName", NS)]
     assert "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic" in profiles
 
@@ -105,8 +106,9 @@ def test_identify_unauthenticated_through_pywinrm(sim):
     assert r.header is not None and len(r.header) == 0  # <s:Header/> as Windows sends it
     resp = r.body.find("wsmid:IdentifyResponse", NS)
     assert resp.findtext("wsmid:ProductVendor", namespaces=NS) == "Microsoft Corporation"
-    # An anonymous caller learns nothing about the OS (captures: knife 2008 R2).
-    assert resp.findtext("wsmid:ProductVersion", namespaces=NS) == "OS: 0.0.0 SP: 0.0 Stack: 2.0"
+    # An anonymous caller learns nothing about the OS, only the stack
+    # (captures: knife 2008 R2 "OS: 0.0.0 SP: 0.0 Stack: 2.0"; this host is WinRM 3.0).
+    assert resp.findtext("wsmid:ProductVersion", namespaces=NS) == "OS: 0.0.0 SP: 0.0 Stack: 3.0"
     assert resp.find("wsmid:SecurityProfiles", NS) is None
 
 
@@ -958,16 +960,6 @@ def got_associations(items, keys_of):
     return sorted(set(out))
 
 
-def got_references(items):
-    out = []
-    for e in items:
-        p = read_props(e)
-        refs = [k for k, v in p.items() if isinstance(v, sc.Ref)]
-        out.append(("ref", tuple(sorted((k, str({kk: (int(vv) if vv.isdigit() else vv)
-                                                 for kk, vv in p[k].selectors.items()})) for k in refs))))
-    return sorted(out)
-
-
 SERVICE_KEYS = lambda cls: ["Name"]  # noqa: E731
 
 
@@ -1120,7 +1112,7 @@ def call(client, uri, method, params=(), selectors=None):
     return out
 
 
-def test_start_and_stop_service(fresh, c1):
+def test_start_and_stop_service(fresh, c1, c2):
     sel = {"Name": "BITS"}
     assert c1.get_instance(SERVICE, sel)["State"] == "Stopped"
     out, r = c1.invoke(SERVICE, "StartService", selectors=sel)
@@ -1132,8 +1124,9 @@ def test_start_and_stop_service(fresh, c1):
     s = c1.get_instance(SERVICE, sel)
     assert (s["State"], s["Started"], s["ProcessId"]) == ("Stopped", "false", "0")
     assert call(c1, SERVICE, "StopService", selectors=sel)["ReturnValue"] == "5"     # cannot accept control
-    # The change is the host's: the other host's BITS never started.
     assert call(c1, SERVICE, "StartService", selectors={"name": "bits"})["ReturnValue"] == "0"
+    # The change is the host's: the other host's BITS never started.
+    assert c2.get_instance(SERVICE, sel)["State"] == "Stopped"
 
 
 def test_start_disabled_service(fresh, c1):
@@ -1313,6 +1306,21 @@ def test_request_above_max_envelope_kb_is_413(small_sim):
     assert e.value.code == 413
     # Plain HTTP, no SOAP processing.
     assert "Envelope" not in (e.value.response_text or b"").decode("utf-8", "replace")
+
+
+def test_second_simulator_is_another_machine(small_sim, sim, model):
+    """A --listen host with a name: its identity and data are its own."""
+    host = small_sim.hosts[0]
+    c = small_sim.client(0)
+    assert c.get_instance(COMPUTER)["Name"] == "SMALL-HOST"
+    assert c.get_instance(OS)["CSName"] == "SMALL-HOST"
+    env = c.get_instance(ENVIRONMENT, [("Name", "TMP"), ("UserName", "SMALL-HOST\\Administrator")])
+    assert env["Name"] == "TMP"
+    items, _ = c.enumerate_all(SERVICE, optimize=True, max_elements=100)
+    assert len(items) == len(model.instances(CIMV2, "Win32_Service", host.key))
+    assert small_sim.control.hosts()[0]["name"] == "SMALL-HOST"
+    # The two simulators share nothing.
+    assert sim.client(0).get_instance(COMPUTER)["Name"] == "WMSIM-01"
 
 
 def test_default_host_limit_is_500_kb(sim, c1):
@@ -1591,7 +1599,7 @@ def test_control_fail_every_host(fresh, sim, c1, c2):
 def test_control_drop_cuts_the_reply(fresh, sim, c1):
     sim.control.drop("WMSIM-01", 1)
     with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
-                        sc.ET.ParseError)) as e:
+                        sc.ET.ParseError)):
         r = c1.send_raw(sc.envelope(sc.ENUMERATE, SERVICE, to=c1.endpoint,
                                     body=sc.enumerate_body(optimize=True, max_elements=50))[0])
         sc.Reply(r)  # a short body that happens to arrive is not a whole envelope

@@ -265,6 +265,16 @@ static int on_wsman(h2o_handler_t *self, h2o_req_t *req)
             return 0;
         }
     }
+    unsigned latency = plan->latency_ms;
+    long timeout = sim_request_timeout_ms(&ctx);
+    if (latency > 0 && (long)latency > timeout && !ctx.req.identify) {
+        /* The operation outlives OperationTimeout: WinRM gives up with
+         * TimedOut when the time is up (the fault is written already
+         * unless an injected failure answered instead). */
+        if (!ctx.timed_out)
+            sim_fault(&ctx, SIM_FAULT_TIMED_OUT, NULL, NULL);
+        latency = (unsigned)timeout;
+    }
     bool cut = false;
     const char *body = ctx.out.data ? ctx.out.data : "";
     size_t len = ctx.out.len;
@@ -276,19 +286,6 @@ static int on_wsman(h2o_handler_t *self, h2o_req_t *req)
     } else if (plan->drop_count > 0) {
         plan->drop_count--;
         cut = true;
-    }
-    unsigned latency = plan->latency_ms;
-    long timeout = sim_request_timeout_ms(&ctx);
-    if (latency > 0 && (long)latency > timeout && !ctx.req.identify) {
-        /* The operation outlives OperationTimeout: WinRM gives up with
-         * TimedOut when the time is up (the fault is written already
-         * unless an injected failure answered instead). */
-        if (!ctx.timed_out) {
-            sim_fault(&ctx, SIM_FAULT_TIMED_OUT, NULL, NULL);
-            body = ctx.out.data;
-            len = ctx.out.len;
-        }
-        latency = (unsigned)timeout;
     }
     if (s->verbose)
         fprintf(stderr, "wmsim: %s %s -> %d (%zu bytes)\n", host->name,

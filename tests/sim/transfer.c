@@ -59,7 +59,7 @@ int sim_op_identify(struct sim_ctx *ctx, bool authenticated)
     if (rc == 0)
         rc = wmgw_buf_addstr_xml(out, version);
     if (rc == 0)
-        rc = wmgw_buf_printf(out, " SP: 0.0 Stack: %s</wsmid:ProductVersion>", authenticated ? "3.0" : "2.0");
+        rc = wmgw_buf_addstr(out, " SP: 0.0 Stack: 3.0</wsmid:ProductVersion>"); /* anonymous callers too */
     if (rc == 0 && authenticated)
         rc = wmgw_buf_addstr(out, "<wsmid:SecurityProfiles><wsmid:SecurityProfileName>"
                                   "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic"

@@ -417,12 +417,17 @@ static int read_children(struct readctx *c, const struct wmgw_cim_propdecl *decl
         return fill_missing_arrays(decls, ndecls, l);
     int parent = xmlTextReaderDepth(c->r);
     int rc;
+    size_t hint = 0; /* WinRM sends properties in class order: try the next one first */
     while ((rc = wmgw_xmlr_next_child(c->r, parent)) == 1) {
         const char *local = (const char *)xmlTextReaderConstLocalName(c->r);
         const struct wmgw_cim_propdecl *decl = NULL;
+        if (hint < ndecls && strcasecmp(decls[hint].name, local) == 0)
+            decl = &decls[hint];
         for (size_t i = 0; i < ndecls && decl == NULL; i++)
             if (strcasecmp(decls[i].name, local) == 0)
                 decl = &decls[i];
+        if (decl != NULL)
+            hint = (size_t)(decl - decls) + 1;
         /* cim:Location (2003 dialect) and other non-property children. */
         const char *cns = (const char *)xmlTextReaderConstNamespaceUri(c->r);
         if (cns != NULL && strcmp(cns, c->d->ns_cim) == 0) {

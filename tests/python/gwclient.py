@@ -1,0 +1,297 @@
+"""
+gwclient.py: the gateway (wmgw) side of the integration tests.
+
+Starts build/wmgw as a subprocess with a configuration file written into a
+temporary directory, in front of the simulated fleet of conftest.py (wmsim),
+and talks to it over real loopback HTTP with python3-requests (and curl for
+HTTP/2).  Nothing here knows what the gateway should answer: the tests decide
+that from the OpenAPI contract, the README and the fixture data.
+
+    WMGW_BIN        the gateway (default <repo>/build/wmgw)
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+WMGW = os.environ.get("WMGW_BIN", str(REPO / "build" / "wmgw"))
+
+CIMV2 = "root/cimv2"
+TEST_NS = "root/test"
+# A fixed cursor key, so that tests can sign cursors themselves (expired ones).
+CURSOR_SECRET = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+PROBLEM_TYPE = re.compile(r"^urn:wmgw:problem:[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def free_port(address="127.0.0.1"):
+    s = socket.socket()
+    try:
+        s.bind((address, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def ns_seg(ns):
+    """A namespace as one path segment (root/cimv2 -> root%2Fcimv2)."""
+    return urllib.parse.quote(ns, safe="")
+
+
+def enc(v):
+    """Percent-encodes a key name or value as README "Naming things in URLs" says."""
+    return urllib.parse.quote(str(v), safe="-._~")
+
+
+def keys_seg(**keys):
+    return ",".join("%s=%s" % (enc(k), enc(v)) for k, v in keys.items())
+
+
+def class_path(host, ns, cls):
+    return "/v1/hosts/%s/namespaces/%s/classes/%s" % (host, ns_seg(ns), cls)
+
+
+def inst_path(host, ns, cls, **keys):
+    return class_path(host, ns, cls) + "/instances/" + keys_seg(**keys)
+
+
+def write_config(path, server, hosts, backend=None):
+    """server: list of (key, value); hosts: {name: [(key, value), ...]}."""
+    lines = ["# written by tests/python/gwclient.py", "[server]"]
+    lines += ["%s = %s" % kv for kv in server]
+    if backend:
+        lines += ["", "[backend]"] + ["%s = %s" % kv for kv in backend]
+    for name, kvs in hosts.items():
+        lines += ["", "[host %s]" % name] + ["%s = %s" % kv for kv in kvs]
+    Path(path).write_text("\n".join(lines) + "\n")
+    return path
+
+
+def sim_host_keys(sim_host, user, password, **extra):
+    kv = [("address", sim_host.address), ("port", sim_host.port), ("protocol", "wsmv")]
+    if user is not None:
+        kv.append(("user", user))
+    if password is not None:
+        kv.append(("password", password))
+    kv += [(k.replace("_", "-"), v) for k, v in extra.items()]
+    return kv
+
+
+class Gateway:
+    """One wmgw process.  `listen` is (address, port) of its plain listener."""
+
+    def __init__(self, tmp, name, server, hosts, backend=None, env=None, args=(), tls_port=None):
+        self.tmp = Path(tmp)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.tls_port = tls_port
+        self.server = [("listen", "127.0.0.1:%d" % self.port)] + list(server)
+        self.config = write_config(self.tmp / ("%s.ini" % name), self.server, hosts, backend)
+        self.log_path = self.tmp / ("%s.log" % name)
+        self.env = dict(os.environ)
+        self.env.pop("WMGW_CONFIG", None)
+        self.env.update(env or {})
+        self.args = [WMGW, "--config", str(self.config)] + list(args)
+        self.proc = None
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.session = requests.Session()
+
+    def start(self, wait_port=None):
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        wait_listening("127.0.0.1", wait_port or self.port, self.proc, self.log_path)
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.session.close()
+        if self.proc is not None:
+            self.log.close()
+
+    def log_text(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def url(self, path):
+        return path if path.startswith("http") else self.base + path
+
+    def request(self, method, path, body=None, raw=None, headers=None, timeout=30, **kw):
+        h = dict(headers or {})
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        return self.session.request(method, self.url(path), data=data, headers=h, timeout=timeout, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body=body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def list_all(self, path, params=None, headers=None, max_pages=1000):
+        """Follows `next` from the first page to the end; returns (items, pages)."""
+        items, pages = [], []
+        r = self.get(path, params=params, headers=headers)
+        while True:
+            assert r.status_code == 200, (r.status_code, r.text[:2000])
+            assert r.headers["Content-Type"].startswith("application/json"), r.headers
+            page = r.json()
+            assert set(page) == {"items", "next"}, page.keys()
+            pages.append(page)
+            items += page["items"]
+            if page["next"] is None:
+                return items, pages
+            assert len(pages) < max_pages, "paging does not end"
+            assert page["next"].startswith("/v1/"), page["next"]
+            r = self.get(page["next"], headers=headers)
+
+
+def wait_listening(address, port, proc, log_path, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("wmgw exited (%s):\n%s" % (proc.returncode, Path(log_path).read_text(errors="replace")))
+        try:
+            socket.create_connection((address, port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("wmgw did not listen on %s:%d:\n%s" % (address, port, Path(log_path).read_text()))
+
+
+def assert_problem(r, status, slug=None, host=None, request_id=None):
+    """An RFC 9457 problem as openapi.json's Problem schema describes it;
+    returns the parsed body."""
+    assert r.status_code == status, (r.status_code, r.text[:2000])
+    ctype = r.headers.get("Content-Type", "")
+    assert ctype.startswith("application/problem+json"), (ctype, r.text[:500])
+    p = r.json()
+    assert PROBLEM_TYPE.match(p.get("type", "")), p
+    assert p["status"] == status, p
+    assert isinstance(p.get("title"), str) and p["title"], p
+    assert isinstance(p.get("detail"), str) and p["detail"], p
+    rid = r.headers.get("X-Request-Id")
+    assert rid, r.headers
+    assert p.get("requestId") == rid, (p, rid)
+    if request_id is not None:
+        assert rid == request_id
+    if slug is not None:
+        assert p["type"] == "urn:wmgw:problem:" + slug, p
+    if host is not None:
+        assert p.get("host") == host, p
+    return p
+
+
+def raw_items(text):
+    """The exact text of every item of a JSON page {"items":[...],"next":...},
+    in order, as the gateway wrote it."""
+    m = re.match(r'\{"items":\[', text)
+    assert m, text[:200]
+    dec = json.JSONDecoder()
+    pos, out = m.end(), []
+    if text[pos] == "]":
+        return out
+    while True:
+        _, end = dec.raw_decode(text, pos)
+        out.append(text[pos:end])
+        if text[end] == "]":
+            return out
+        assert text[end] == ",", text[end:end + 20]
+        pos = end + 1
+
+
+def curl(*args, timeout=30):
+    """Runs curl; returns CompletedProcess with text output."""
+    return subprocess.run(["curl", "-sS"] + list(args), capture_output=True, text=True, timeout=timeout)
+
+
+class Canary:
+    """A TCP listener that records every connection made to it: an address
+    no request may ever make the gateway reach."""
+
+    def __init__(self, address):
+        self.address = address
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((address, 0))
+        self.port = self.sock.getsockname()[1]
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.connections = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                c, peer = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.connections.append(peer)
+            c.close()
+
+    def close(self):
+        self.stopping = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+# --- the gateway most tests share ------------------------------------------------------
+
+ORIGIN = "https://dash.example.com"
+
+
+def standard_gateway(tmp, sim, user, password, name="gw", server=(), env=None):
+    """A gateway in front of the session's fleet:
+
+    odd    WMSIM-01 (odd-numbered host: D: above 2^53)
+    even   WMSIM-02
+    slow   WMSIM-02 again, with a 1 s operation-timeout (504 tests)
+    batch  WMSIM-01 again, 100 instances per Enumerate/Pull batch
+    dead   WMSIM-01's address on a port where nothing listens
+    """
+    odd, even = sim.hosts[0], sim.hosts[1]
+    hosts = {
+        "odd": sim_host_keys(odd, user, password, groups="lab, odd"),
+        "even": sim_host_keys(even, user, password, groups="lab"),
+        "slow": sim_host_keys(even, user, password, operation_timeout="1s"),
+        "batch": sim_host_keys(odd, user, password, max_elements=100),
+        "dead": [("address", odd.address), ("port", free_port(odd.address)), ("protocol", "wsmv"),
+                 ("user", user), ("password", password), ("connect-timeout", "1s")],
+    }
+    srv = [("workers", "2"), ("access-log", str(Path(tmp) / "access.log")), ("cors-origin", ORIGIN),
+           ("cursor-secret", CURSOR_SECRET), ("max-request-body", "64KiB"), ("shutdown-timeout", "5s")]
+    return Gateway(tmp, name, srv + list(server), hosts, env=env).start()
+
+
+def list_path(host, ns, cls):
+    return class_path(host, ns, cls) + "/instances"
