@@ -12,7 +12,9 @@
 #include "translators/backend.h"
 #include "util/err.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netdb.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -663,9 +665,32 @@ int wmgw_config_apply_env(struct wmgw_config *c, char **envp, struct wmgw_err *e
 
 /* --- final checks ------------------------------------------------------------ */
 
+/* A DNS name is resolved once, when the host is configured: the
+ * transport connects to numbers only (its loop must never block). */
+static int resolve(struct wmgw_backend *b, struct wmgw_err *err)
+{
+    unsigned char tmp[sizeof(struct in6_addr)];
+    free(b->ip);
+    b->ip = NULL;
+    if (inet_pton(AF_INET, b->address, tmp) == 1 || inet_pton(AF_INET6, b->address, tmp) == 1 ||
+        strchr(b->address, '%') != NULL)
+        return 0;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG}, *res = NULL;
+    int rc = getaddrinfo(b->address, NULL, &hints, &res);
+    if (rc != 0 || res == NULL)
+        return wmgw_err_set(err, WMGW_ECONFIG, "host %s: cannot resolve %.80s: %s", b->name, b->address,
+                            rc ? gai_strerror(rc) : "no address");
+    char ip[INET6_ADDRSTRLEN];
+    const void *a = res->ai_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr
+                                               : (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr;
+    inet_ntop(res->ai_family, a, ip, sizeof(ip));
+    freeaddrinfo(res);
+    return (b->ip = strdup(ip)) ? 0 : WMGW_ENOMEM;
+}
+
 int wmgw_host_config_validate(const struct wmgw_host_config *h, struct wmgw_err *err)
 {
-    const struct wmgw_backend *b = h->backend;
+    struct wmgw_backend *b = h->backend;
     if (b->address == NULL || b->address[0] == '\0')
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: no address", b->name);
     if (b->path == NULL || b->path[0] != '/')
@@ -675,7 +700,7 @@ int wmgw_host_config_validate(const struct wmgw_host_config *h, struct wmgw_err 
     for (size_t i = 0; i < h->ngroups; i++)
         if (!wmgw_host_name_valid(h->groups[i]))
             return wmgw_err_set(err, WMGW_ECONFIG, "host %s: bad group name \"%.60s\"", b->name, h->groups[i]);
-    return 0;
+    return resolve(b, err);
 }
 
 int wmgw_config_validate(struct wmgw_config *c, struct wmgw_err *err)

@@ -58,6 +58,7 @@ static void free_backend(struct wmgw_backend *b)
 {
     free(b->name);
     free(b->address);
+    free(b->ip);
     free(b->path);
     free(b->user);
     free_secret(b->password);
@@ -129,6 +130,7 @@ struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b)
     c->id = atomic_fetch_add(&next_id, 1);
     bool ok = dup_field(&c->name, b->name);
     ok = dup_field(&c->address, b->address) && ok;
+    ok = dup_field(&c->ip, b->ip) && ok;
     ok = dup_field(&c->path, b->path) && ok;
     ok = dup_field(&c->user, b->user) && ok;
     ok = dup_field(&c->password, b->password) && ok;

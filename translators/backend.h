@@ -29,7 +29,8 @@ struct wmgw_backend {
     atomic_uint refcnt;
     uint64_t id;        /* unique for the process lifetime: pools key on it */
     char *name;         /* the host's name in the REST API */
-    char *address;      /* IP address or DNS name to connect to */
+    char *address;      /* IP address or DNS name, as configured */
+    char *ip;           /* the numeric address a name resolved to (NULL when address is one) */
     uint16_t port;
     bool tls;           /* https */
     char *path;         /* "/wsman" */

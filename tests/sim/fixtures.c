@@ -210,6 +210,14 @@ static struct wmgw_cim_propdecl *add_decl_json(struct wmgw_cim_class *cls, struc
     d->ref_class = ref_class;
     if (decl_from_json(d, j, name, err) != 0)
         return NULL;
+    /* CIM marks interval datetimes with SubType("interval"). */
+    if (strncasecmp(type, "interval", 8) == 0) {
+        struct wmgw_cim_value v;
+        wmgw_cim_value_init_null(&v, WMGW_CIM_STRING);
+        v.null = false;
+        if ((v.u.str = strdup("interval")) == NULL || wmgw_cim_proplist_put(&d->qualifiers, "SubType", &v) != 0)
+            return NULL;
+    }
     return d;
 }
 

@@ -391,8 +391,8 @@ static int write_qualifier_true(struct wmgw_buf *out, const char *name)
 static int write_decl(struct wmgw_buf *out, const struct wmgw_cim_propdecl *d, const char *elem)
 {
     uint16_t base = WMGW_CIM_BASETYPE(d->type);
-    bool ref = base == WMGW_CIM_REFERENCE;
-    const char *suffix = ref ? ".REFERENCE" : WMGW_CIM_IS_ARRAY(d->type) ? ".ARRAY" : "";
+    bool ref = base == WMGW_CIM_REFERENCE, array = WMGW_CIM_IS_ARRAY(d->type);
+    const char *suffix = ref ? (array ? ".REFARRAY" : ".REFERENCE") : array ? ".ARRAY" : "";
     int rc = wmgw_buf_printf(out, "<%s%s NAME=\"", elem, suffix);
     if (rc == 0)
         rc = wmgw_buf_addstr_xml(out, d->name);
@@ -417,6 +417,21 @@ static int write_decl(struct wmgw_buf *out, const struct wmgw_cim_propdecl *d, c
         rc = write_qualifier_true(out, "In");
     if (rc == 0 && (d->flags & WMGW_CIM_Q_OUT))
         rc = write_qualifier_true(out, "Out");
+    for (size_t i = 0; rc == 0 && i < d->qualifiers.n; i++) {
+        /* Other qualifiers (SubType, ...) travel as strings. */
+        const struct wmgw_cim_prop *q = &d->qualifiers.items[i];
+        if (q->value.null || WMGW_CIM_BASETYPE(q->value.type) != WMGW_CIM_STRING || WMGW_CIM_IS_ARRAY(q->value.type))
+            continue;
+        rc = wmgw_buf_addstr(out, "<QUALIFIER NAME=\"");
+        if (rc == 0)
+            rc = wmgw_buf_addstr_xml(out, q->name);
+        if (rc == 0)
+            rc = wmgw_buf_addstr(out, "\" TYPE=\"string\"><VALUE>");
+        if (rc == 0)
+            rc = wmgw_buf_addstr_xml(out, q->value.u.str);
+        if (rc == 0)
+            rc = wmgw_buf_addstr(out, "</VALUE></QUALIFIER>");
+    }
     if (rc == 0 && d->description != NULL) {
         rc = wmgw_buf_addstr(out, "<QUALIFIER NAME=\"Description\" TYPE=\"string\"><VALUE>");
         if (rc == 0)

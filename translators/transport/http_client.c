@@ -266,18 +266,20 @@ static void on_connect(h2o_socket_t *sock, const char *err)
 /* --- connecting ------------------------------------------------------------------- */
 
 /* A numeric IPv4 or IPv6 address (with an optional %zone) and the port.
- * Names are refused: getaddrinfo blocks the loop, and h2o 2.2.5's
- * threaded resolver cannot be cancelled safely when a transport goes away
- * (its thread later writes to the freed receiver), so names are resolved
- * when the configuration is loaded and one reaching here is ECONFIG. */
+ * Names are not resolved here: getaddrinfo blocks the loop, and h2o
+ * 2.2.5's threaded resolver cannot be cancelled safely when a transport
+ * goes away (its thread later writes to the freed receiver), so names are
+ * resolved when a host is configured (b->ip) and one reaching here
+ * unresolved is ECONFIG. */
 static bool numeric_address(const struct wmgw_backend *b, struct sockaddr_storage *ss, socklen_t *len)
 {
     char host[INET6_ADDRSTRLEN + 1];
-    const char *zone = strchr(b->address, '%');
-    size_t n = zone != NULL ? (size_t)(zone - b->address) : strlen(b->address);
+    const char *addr = b->ip != NULL ? b->ip : b->address;
+    const char *zone = strchr(addr, '%');
+    size_t n = zone != NULL ? (size_t)(zone - addr) : strlen(addr);
     if (n >= sizeof(host))
         return false;
-    memcpy(host, b->address, n);
+    memcpy(host, addr, n);
     host[n] = '\0';
     memset(ss, 0, sizeof(*ss));
     struct sockaddr_in *v4 = (struct sockaddr_in *)ss;

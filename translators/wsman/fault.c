@@ -41,6 +41,7 @@
  * | n:InvalidEnumerationContext                      | EGONE        | 410  |
  * | a:ActionNotSupported                             | ENOTALLOWED  | 405  |
  * | w:EncodingLimit                                  | EBACKEND     | 502  |
+ * | w:QuotaLimit (too many operations for the user)  | ERETRY       | 503  |
  * | w:InternalError and any other fault              | EBACKEND (*) | 502  |
  * | HTTP 401 from the backend (credential rejected)  | EBACKEND     | 502  |
  * | HTTP 413 from the backend (request too large)    | ETOOBIG      | 413  |
@@ -81,6 +82,8 @@ static const struct {
     {"ActionNotSupported", WMGW_ENOTALLOWED, false},
     {"EncodingLimit", WMGW_EBACKEND, false},
     {"InternalError", WMGW_EBACKEND, true},
+    /* The host's quota of shells or operations: try again later. */
+    {"QuotaLimit", WMGW_ERETRY, false},
 };
 
 static int from_cim_status(unsigned s)

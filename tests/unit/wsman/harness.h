@@ -316,6 +316,21 @@ static long wait_counter(const char *action, long want)
     return v;
 }
 
+/* The counter once earlier tests' background Releases have landed: it
+ * must hold still for 300 ms (a baseline taken earlier would be racy). */
+static long settled_counter(const char *action)
+{
+    long v = counter(action), prev;
+    int still = 0;
+    for (int i = 0; i < 100 && still < 3; i++) {
+        spin(100);
+        prev = v;
+        v = counter(action);
+        still = v == prev ? still + 1 : 0;
+    }
+    return v;
+}
+
 /* Starts the call and runs the loop until on_done (or cancel). */
 static int run(struct sink *s)
 {
