@@ -503,6 +503,47 @@ static int format_interval(const struct dt *t, struct wmgw_buf *out)
     return rc;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard
+ * Hinnant's civil-date algorithms, restated). */
+static long long days_from_civil(long long y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* The same instant with offset 0 (unless that leaves years 0000-9999,
+ * where the original offset is kept). */
+static void to_utc(struct dt *t)
+{
+    struct dt orig = *t;
+    long long min = days_from_civil(t->year, t->mon, t->day) * 1440 + t->hour * 60 + t->min - t->off;
+    long long days = min >= 0 ? min / 1440 : -((-min + 1439) / 1440);
+    long long rest = min - days * 1440;
+    civil_from_days(days, &t->year, &t->mon, &t->day);
+    t->hour = (int)(rest / 60);
+    t->min = (int)(rest % 60);
+    t->off = 0;
+    if (t->year < 0 || t->year > 9999)
+        *t = orig;
+}
+
 static int format_timestamp(const struct dt *t, struct wmgw_buf *out)
 {
     int rc = wmgw_buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d", t->year, t->mon, t->day, t->hour, t->min, t->sec);
@@ -528,6 +569,8 @@ int wmgw_cim_datetime_format_iso(const char *dmtf, struct wmgw_buf *out)
         return rc != 0 ? rc : 1;
     }
     size_t start = out->len;
+    if (!interval)
+        to_utc(&t);
     int rc = interval ? format_interval(&t, out) : format_timestamp(&t, out);
     if (rc != 0 && out->data != NULL) {
         out->len = start;

@@ -34,8 +34,10 @@ bool wmgw_cim_dmtf_has_wildcards(const char *dmtf);
  * Returns 0, or WMGW_EINVAL with a message in err. */
 int wmgw_cim_datetime_parse(const char *text, size_t len, char out[WMGW_CIM_DMTF_LEN + 1], struct wmgw_err *err);
 
-/* Appends the ISO form: a timestamp as RFC 3339 (fraction trimmed of
- * trailing zeros and omitted when zero; "Z" for offset 0, else +hh:mm),
+/* Appends the ISO form: a timestamp as RFC 3339 in UTC (fraction trimmed
+ * of trailing zeros and omitted when zero; always "Z": WinRM writes every
+ * datetime in UTC, and so does the REST API, so one instant has one text
+ * whichever protocol carried it; the DMTF string keeps the host's offset),
  * an interval as an xs:duration ("P1DT2H3M4.5S", zero fields omitted,
  * "PT0S" for zero).  A timestamp with wildcards has no ISO form: the DMTF
  * string is appended unchanged and 1 is returned; otherwise 0. */

@@ -148,6 +148,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     r->route = route;
+    /* 406 before any work: every operation answers JSON (listings may also
+     * stream NDJSON); a DELETE answers no content at all. */
+    if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE")) &&
+        !wmgw_request_accepts(r, "application/json") && !wmgw_request_accepts(r, "application/x-ndjson")) {
+        wmgw_respond_problem(r, WMGW_ENOTACCEPTABLE, "answers come as application/json (listings also as "
+                                                     "application/x-ndjson)");
+        return 0;
+    }
     return route->fn(r);
 }
 

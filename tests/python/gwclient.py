@@ -295,3 +295,45 @@ def standard_gateway(tmp, sim, user, password, name="gw", server=(), env=None):
 
 def list_path(host, ns, cls):
     return class_path(host, ns, cls) + "/instances"
+
+
+def h2_requests(port, paths, headers=(), address="127.0.0.1", timeout=20):
+    """Sends every GET of `paths` at once on ONE cleartext HTTP/2 connection
+    (prior knowledge, python3-h2); returns [(status, headers dict, body)] in
+    the order of `paths`.  (curl 7.88 cannot reuse a prior-knowledge
+    connection, so several transfers in one curl are not one connection.)"""
+    import h2.config
+    import h2.connection
+    import h2.events
+    sock = socket.create_connection((address, port), timeout=timeout)
+    conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+    conn.initiate_connection()
+    conn.increment_flow_control_window(64 << 20)
+    sock.sendall(conn.data_to_send())
+    streams = {}
+    for p in paths:
+        sid = conn.get_next_available_stream_id()
+        conn.send_headers(sid, [(":method", "GET"), (":scheme", "http"), (":authority", "%s:%d" % (address, port)),
+                                (":path", p)] + list(headers), end_stream=True)
+        streams[sid] = {"headers": {}, "body": b"", "done": False}
+    sock.sendall(conn.data_to_send())
+    deadline = time.monotonic() + timeout
+    try:
+        while not all(s["done"] for s in streams.values()) and time.monotonic() < deadline:
+            data = sock.recv(65536)
+            if not data:
+                break
+            for ev in conn.receive_data(data):
+                if isinstance(ev, h2.events.ResponseReceived):
+                    streams[ev.stream_id]["headers"] = dict(ev.headers)
+                elif isinstance(ev, h2.events.DataReceived):
+                    streams[ev.stream_id]["body"] += ev.data
+                    conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                elif isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset)):
+                    streams[ev.stream_id]["done"] = True
+            out = conn.data_to_send()
+            if out:
+                sock.sendall(out)
+    finally:
+        sock.close()
+    return [(int(s["headers"].get(":status", 0)), s["headers"], s["body"]) for s in streams.values()]

@@ -599,6 +599,22 @@ def test_method_in_and_out_parameters_round_trip(gw):
     assert out["PRef"]["@keys"] == {"Id": 4}
 
 
+def test_create_association_with_relative_references(gw, fresh):
+    """openapi.json Reference: "@namespace is absent when the reference is
+    relative to the enclosing instance's namespace" (root/test here)."""
+    r = gw.post(list_path("odd", TEST_NS, "Sim_Link"), {"Left": {"@class": "Sim_Item", "@keys": {"Id": 0}},
+                                                        "Right": {"@class": "Sim_Item", "@keys": {"Id": 4}},
+                                                        "Weight": 99})
+    assert r.status_code == 201, r.text
+    link = r.json()
+    assert link["Left"]["@id"] == inst_path("odd", TEST_NS, "Sim_Item", Id=0)
+    assert link["Right"]["@id"] == inst_path("odd", TEST_NS, "Sim_Item", Id=4)
+    assert link["Weight"] == 99
+    # Found from either end.
+    refs = gw.get(inst_path("odd", TEST_NS, "Sim_Item", Id=4) + "/references").json()["items"]
+    assert r.headers["Location"] in [i["@id"] for i in refs]
+
+
 # --- associations ------------------------------------------------------------------------------------------
 
 

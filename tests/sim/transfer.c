@@ -188,20 +188,6 @@ int sim_op_get(struct sim_ctx *ctx)
     return finish(ctx, rc);
 }
 
-/* Arrays are repeated elements, so an array the body leaves out reads as
- * empty: drop those, so that it keeps its value (Put) or starts NULL
- * (Create), like any property the body does not name.  An explicit
- * xsi:nil still sets NULL. */
-static void drop_absent_arrays(struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls)
-{
-    for (size_t i = 0; i < cls->nprops; i++) {
-        struct wmgw_cim_prop *p = wmgw_cim_proplist_find(&inst->props, cls->props[i].name);
-        if (p && WMGW_CIM_IS_ARRAY(p->value.type) && !p->value.null && p->value.u.arr.n == 0)
-            wmgw_cim_proplist_remove(&inst->props, cls->props[i].name);
-    }
-}
-
-/* Reads the instance in the body (the class element, or w:XmlFragment). */
 static struct wmgw_cim_instance *read_body_instance(struct sim_ctx *ctx)
 {
     if (sim_request_body_first(ctx) != 1) {
@@ -231,7 +217,6 @@ static struct wmgw_cim_instance *read_body_instance(struct sim_ctx *ctx)
                   ctx->err.message[0] ? ctx->err.message : NULL);
         return NULL;
     }
-    drop_absent_arrays(inst, cls);
     return inst;
 }
 

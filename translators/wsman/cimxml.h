@@ -83,6 +83,11 @@ int wmgw_wsman_read_instance(xmlTextReaderPtr r, const struct wmgw_wsman_dialect
 int wmgw_wsman_read_proplist(xmlTextReaderPtr r, const struct wmgw_wsman_dialect *d,
                              const struct wmgw_cim_propdecl *decls, size_t ndecls, wmgw_wsman_class_fn lookup,
                              void *ctx, const char *ns, struct wmgw_cim_proplist *out, struct wmgw_err *err);
+/* Readers report what the XML holds.  WinRM leaves NULL (and empty)
+ * arrays out, so a reader of WinRM's answers adds each declared array the
+ * XML left out as NULL with this (never for requests, where "left out"
+ * means "not given"). */
+int wmgw_wsman_complete_arrays(const struct wmgw_cim_propdecl *decls, size_t n, struct wmgw_cim_proplist *l);
 /* Reads an EPR (the element under the reader contains a:Address and
  * a:ReferenceParameters) into a reference; selector values stay strings. */
 int wmgw_wsman_read_epr(xmlTextReaderPtr r, const struct wmgw_wsman_dialect *d, struct wmgw_cim_ref **out,

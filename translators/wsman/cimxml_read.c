@@ -392,18 +392,13 @@ static int read_property(struct readctx *c, const struct wmgw_cim_propdecl *decl
     return 0;
 }
 
-/* Arrays the element list left out are empty, not NULL (WinRM omits them). */
-static int fill_missing_arrays(const struct wmgw_cim_propdecl *decls, size_t n, struct wmgw_cim_proplist *l)
+int wmgw_wsman_complete_arrays(const struct wmgw_cim_propdecl *decls, size_t n, struct wmgw_cim_proplist *l)
 {
     for (size_t i = 0; i < n; i++) {
         if (!WMGW_CIM_IS_ARRAY(decls[i].type) || wmgw_cim_proplist_find(l, decls[i].name) != NULL)
             continue;
-        struct wmgw_cim_prop *p = wmgw_cim_proplist_add(l, decls[i].name, decls[i].type);
-        if (p == NULL)
+        if (wmgw_cim_proplist_add(l, decls[i].name, decls[i].type) == NULL)
             return WMGW_ENOMEM;
-        p->value.null = false;
-        p->value.u.arr.n = 0;
-        p->value.u.arr.v = NULL;
     }
     return 0;
 }
@@ -414,7 +409,7 @@ static int read_children(struct readctx *c, const struct wmgw_cim_propdecl *decl
     if (depth > WMGW_WSMAN_MAX_DEPTH)
         return wmgw_err_set(c->err, WMGW_ETOOBIG, "objects nested deeper than %d", WMGW_WSMAN_MAX_DEPTH);
     if (xmlTextReaderIsEmptyElement(c->r))
-        return fill_missing_arrays(decls, ndecls, l);
+        return 0;
     int parent = xmlTextReaderDepth(c->r);
     int rc;
     size_t hint = 0; /* WinRM sends properties in class order: try the next one first */
@@ -442,7 +437,7 @@ static int read_children(struct readctx *c, const struct wmgw_cim_propdecl *decl
     }
     if (rc < 0)
         return wmgw_err_set(c->err, WMGW_EINVAL, "malformed XML");
-    return fill_missing_arrays(decls, ndecls, l);
+    return 0;
 }
 
 static int read_instance_elem(struct readctx *c, const char *class_name, const char *ns, int depth,

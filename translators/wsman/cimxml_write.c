@@ -69,8 +69,11 @@ static int close_tag(struct wmgw_buf *out, const char *pfx, const char *name)
     return wmgw_buf_addc(out, '>');
 }
 
-static int write_datetime(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *dmtf)
+/* qualified: cim:Datetime inside instances; a w:XmlFragment (qualified
+ * false) carries an unqualified <Datetime>, as WinRM writes it. */
+static int write_datetime(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *dmtf, bool qualified)
 {
+    const char *pfx = qualified ? "cim:" : "";
     const char *elem = d->datetime_element;
     if (wmgw_cim_dmtf_has_wildcards(dmtf))
         elem = "CIM_DateTime";
@@ -78,12 +81,12 @@ static int write_datetime(struct wmgw_buf *out, const struct wmgw_wsman_dialect 
         elem = d->interval_element;
     else if (wmgw_cim_dmtf_is_interval(dmtf))
         elem = "CIM_DateTime";
-    TRY(wmgw_buf_printf(out, "<cim:%s>", elem));
+    TRY(wmgw_buf_printf(out, "<%s%s>", pfx, elem));
     if (strcmp(elem, "CIM_DateTime") == 0)
         TRY(wmgw_buf_addstr_xml(out, dmtf));
     else
         TRY(wmgw_cim_datetime_format_iso(dmtf, out) < 0 ? WMGW_EINVAL : 0);
-    return wmgw_buf_printf(out, "</cim:%s>", elem);
+    return wmgw_buf_printf(out, "</%s%s>", pfx, elem);
 }
 
 static int write_object(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *pfx, const char *name,
@@ -120,7 +123,7 @@ static int write_scalar(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d
     case WMGW_CIM_DATETIME:
         TRY(open_tag(out, pfx, name));
         TRY(wmgw_buf_addc(out, '>'));
-        TRY(write_datetime(out, d, v->u.str));
+        TRY(write_datetime(out, d, v->u.str, pfx != NULL));
         return close_tag(out, pfx, name);
     default: {
         TRY(open_tag(out, pfx, name));
@@ -140,6 +143,10 @@ static int write_scalar(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d
 static int write_value(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *pfx, const char *name,
                        const struct wmgw_cim_value *v, int depth)
 {
+    /* WinRM leaves a NULL array out altogether (as it does an empty one);
+     * a NULL scalar is an xsi:nil element. */
+    if (v->null && WMGW_CIM_IS_ARRAY(v->type))
+        return 0;
     if (v->null) {
         TRY(open_tag(out, pfx, name));
         return wmgw_buf_addstr(out, " xsi:nil=\"true\"/>");
@@ -204,7 +211,7 @@ int wmgw_wsman_write_fragment(struct wmgw_buf *out, const struct wmgw_wsman_dial
                               const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls,
                               char *const *names, size_t nnames)
 {
-    TRY(wmgw_buf_printf(out, "<w:XmlFragment xmlns:xsi=\"%s\" xmlns:cim=\"%s\">", WMGW_NS_XSI, d->ns_cim));
+    TRY(wmgw_buf_printf(out, "<w:XmlFragment xmlns:xsi=\"%s\" xmlns:w=\"%s\">", WMGW_NS_XSI, d->ns_wsman));
     TRY(write_props_ordered(out, d, NULL, inst, cls, names, nnames));
     return wmgw_buf_addstr(out, "</w:XmlFragment>");
 }

@@ -126,6 +126,10 @@ void wmgw_wsman_fault_map(struct wmgw_backend_error *e)
     /* a:DestinationUnreachable is also how some hosts say "no such URI". */
     if (code == WMGW_EBACKEND && strstr(e->fault_detail, "ResourceNotFound") != NULL)
         code = WMGW_ENOTFOUND, generic = false;
+    /* WinRM's quota faults (ERROR_WSMAN_QUOTA_MAX_SHELLS / _OPERATIONS /
+     * _SHELLUSERS...) arrive as InternalError too: the caller may retry. */
+    if (e->has_wsman_code && e->wsman_code >= 0x803381A3u && e->wsman_code <= 0x803381A8u)
+        code = WMGW_ERETRY, generic = false;
     if (generic) {
         int refined = e->has_wmi ? from_cim_status(e->cim_status) : 0;
         if (refined == 0 && !(e->has_wmi && e->cim_status != 0))

@@ -210,6 +210,8 @@ static int read_fragment(struct rd *c, struct wmgw_cim_instance **out)
     if (rc == 0) {
         size_t n = fragment_decls(r, decls);
         rc = wmgw_wsman_read_proplist(c->r, r->d, decls, n, lookup, r, r->ns, &inst->props, c->err);
+        if (rc == 0)
+            rc = wmgw_wsman_complete_arrays(decls, n, &inst->props);
     }
     free(decls);
     if (rc != 0) {
@@ -225,6 +227,12 @@ static int read_one_instance(struct rd *c, struct wmgw_cim_instance **out)
     if (is_wsman(c, "XmlFragment"))
         return read_fragment(c, out);
     int rc = wmgw_wsman_read_instance(c->r, c->resp->d, c->resp->ns, lookup, c->resp, out, c->err);
+    if (rc == 0) {
+        /* WinRM leaves NULL arrays out: every declared one is there, NULL. */
+        const struct wmgw_cim_class *cls = lookup(c->resp, (*out)->namespace_, (*out)->class_name);
+        if (cls != NULL)
+            rc = wmgw_wsman_complete_arrays(cls->props, cls->nprops, &(*out)->props);
+    }
     return rc == 0 ? 0 : bad_value(c, rc);
 }
 
@@ -336,6 +344,8 @@ static int read_output(struct rd *c)
     }
     /* Untyped when the method is unknown: every value a string. */
     int rc = wmgw_wsman_read_proplist(c->r, r->d, decls, m ? n : 0, lookup, r, r->ns, &r->output, c->err);
+    if (rc == 0 && m != NULL)
+        rc = wmgw_wsman_complete_arrays(decls, n, &r->output);
     free(decls);
     return rc == 0 ? 0 : bad_value(c, rc);
 }

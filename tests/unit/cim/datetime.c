@@ -200,11 +200,16 @@ static void test_format_iso(void)
 {
     CHECK_STR(iso("20130415200447.892798+000", 0), "2013-04-15T20:04:47.892798Z");
     CHECK_STR(iso("20130415202820.913000+000", 0), "2013-04-15T20:28:20.913Z");
-    CHECK_STR(iso("20240131235959.123456-300", 0), "2024-01-31T23:59:59.123456-05:00");
-    CHECK_STR(iso("20240131235959.000000+060", 0), "2024-01-31T23:59:59+01:00");
-    CHECK_STR(iso("20240131235959.100000+345", 0), "2024-01-31T23:59:59.1+05:45");
+    /* Timestamps are written in UTC, as WinRM writes them. */
+    CHECK_STR(iso("20240131235959.123456-300", 0), "2024-02-01T04:59:59.123456Z");
+    CHECK_STR(iso("20240131235959.000000+060", 0), "2024-01-31T22:59:59Z");
+    CHECK_STR(iso("20240131235959.100000+345", 0), "2024-01-31T18:14:59.1Z");
     CHECK_STR(iso("20240131235959.000000-000", 0), "2024-01-31T23:59:59Z");
-    CHECK_STR(iso("20240131235959.000000+999", 0), "2024-01-31T23:59:59+16:39");
+    CHECK_STR(iso("20240131235959.000000+999", 0), "2024-01-31T07:20:59Z");
+    CHECK_STR(iso("20241231235900.000000-001", 0), "2025-01-01T00:00:00Z");   /* into the next year */
+    CHECK_STR(iso("20240301000000.000000+060", 0), "2024-02-29T23:00:00Z");   /* back into a leap day */
+    CHECK_STR(iso("00000101000000.000000+001", 0), "0000-01-01T00:00:00+00:01"); /* UTC would leave year 0000 */
+    CHECK_STR(iso("99991231235959.999999-999", 0), "9999-12-31T23:59:59.999999-16:39");
     CHECK_STR(iso("00000000000000.000000:000", 0), "PT0S");
     CHECK_STR(iso("00000001000000.000000:000", 0), "P1D");
     CHECK_STR(iso("00000001020304.500000:000", 0), "P1DT2H3M4.5S");
@@ -228,9 +233,14 @@ static void test_round_trips(void)
                                  "99991231235959.999999-999", "00000000000000.000000:000", "00000001020304.500000:000",
                                  "99999999235959.999999:000", "20240131000000.000010+001"};
     for (size_t i = 0; i < sizeof(dmtf) / sizeof(dmtf[0]); i++) {
-        char s[64];
+        /* The same instant (and the same text again); the offset becomes UTC. */
+        char s[64], back[32], again[64];
         snprintf(s, sizeof(s), "%s", iso(dmtf[i], 0));
-        CHECK_STR(parse(s), dmtf[i]);
+        snprintf(back, sizeof(back), "%s", parse(s));
+        snprintf(again, sizeof(again), "%s", iso(back, 0));
+        CHECK_STR(again, s);
+        if (memcmp(dmtf[i] + 21, "+000", 4) == 0 || dmtf[i][21] == ':')
+            CHECK_STR(back, dmtf[i]);
     }
 }
 

@@ -16,6 +16,8 @@
 
 #include "../test.h"
 
+static bool same_instants(const struct wmgw_cim_value *a, const struct wmgw_cim_value *b);
+
 static struct wmgw_buf out;
 static struct wmgw_err err;
 
@@ -230,7 +232,7 @@ static void test_write_other_scalars(void)
     CHECK_STR(wv(v_c16('"')), "\"\\\"\"");
     CHECK_STR(wv(v_str(WMGW_CIM_STRING, "x\ty")), "\"x\\ty\"");
     CHECK_STR(wv(v_str(WMGW_CIM_DATETIME, "20130415200447.892798+000")), "\"2013-04-15T20:04:47.892798Z\"");
-    CHECK_STR(wv(v_str(WMGW_CIM_DATETIME, "20240131235959.123456-300")), "\"2024-01-31T23:59:59.123456-05:00\"");
+    CHECK_STR(wv(v_str(WMGW_CIM_DATETIME, "20240131235959.123456-300")), "\"2024-02-01T04:59:59.123456Z\"");
     CHECK_STR(wv(v_str(WMGW_CIM_DATETIME, "00000001020304.500000:000")), "\"P1DT2H3M4.5S\"");
     CHECK_STR(wv(v_str(WMGW_CIM_DATETIME, "00000000000000.000000:000")), "\"PT0S\"");
     CHECK_STR(wv(v_str(WMGW_CIM_DATETIME, "19980416******.000000+***")), "\"19980416******.000000+***\"");
@@ -1017,9 +1019,12 @@ static void test_every_type_round_trip(void)
         uint16_t base = WMGW_CIM_BASETYPE(p->value.type);
         if (base == WMGW_CIM_OBJECT || base == WMGW_CIM_REFERENCE)
             continue; /* compared through the bytes below */
-        if (b == NULL || !wmgw_cim_value_equal(&p->value, b))
+        bool same = b != NULL && wmgw_cim_value_equal(&p->value, b);
+        if (b != NULL && !same && base == WMGW_CIM_DATETIME)
+            same = same_instants(&p->value, b); /* written in UTC: the offset may change */
+        if (!same)
             fprintf(stderr, "property %s differs\n", p->name);
-        CHECK(b != NULL && wmgw_cim_value_equal(&p->value, b));
+        CHECK(same);
     }
     CHECK(wmgw_cim_ref_equal(wmgw_cim_instance_get(i, "PRef")->u.ref, wmgw_cim_instance_get(back, "PRef")->u.ref));
     struct wmgw_buf again;
@@ -1030,6 +1035,19 @@ static void test_every_type_round_trip(void)
     wmgw_cim_instance_unref(back);
     wmgw_cim_instance_unref(i);
     wmgw_cim_class_free(c);
+}
+
+/* Datetime values (or arrays of them) naming the same instants. */
+static bool same_instants(const struct wmgw_cim_value *a, const struct wmgw_cim_value *b)
+{
+    struct wmgw_buf x, y;
+    wmgw_buf_init(&x, 1 << 16);
+    wmgw_buf_init(&y, 1 << 16);
+    bool ok = wmgw_cim_json_write_value(&x, a, "h") == 0 && wmgw_cim_json_write_value(&y, b, "h") == 0 && x.len == y.len &&
+              memcmp(x.data, y.data, x.len) == 0;
+    wmgw_buf_dispose(&x);
+    wmgw_buf_dispose(&y);
+    return ok;
 }
 
 int main(void)

@@ -40,7 +40,7 @@ static void test_full_file(void)
                                   "password = p#ss word\n"
                                   "groups = dc, prod\n"
                                   "[host  web01 ]\n"
-                                  "address = web01.example\n",
+                                  "address = localhost\n",
                                   &rc, &err);
     CHECK_INT(rc, 0);
     CHECK_INT(c->nlisten, 2);
@@ -61,6 +61,7 @@ static void test_full_file(void)
     CHECK_INT(c->hosts[0].ngroups, 2);
     CHECK_STR(c->hosts[0].groups[1], "prod");
     CHECK_STR(c->hosts[1].backend->name, "web01");
+    CHECK(c->hosts[1].backend->ip != NULL); /* names are resolved when configured */
     wmgw_config_free(c);
 }
 

@@ -72,14 +72,14 @@ static const struct expect captures[] = {
      "The WS-Management service cannot complete the operation within the time specified in OperationTimeout."},
     {"faults/pywinrm-server2022-timedout.response.xml", WMGW_ETIMEDOUT, "w:TimedOut", 2150858793u,
      "The WS-Management service cannot complete the operation"},
-    {"faults/txwinrm-max-concurrent-operations.response.xml", WMGW_EBACKEND, "w:InternalError", 2150859174u,
+    {"faults/txwinrm-max-concurrent-operations.response.xml", WMGW_ERETRY, "w:InternalError", 2150859174u,
      "The WS-Management service cannot process the request. This user is allowed a maximum number of 15 "
      "concurrent operations, which has been exceeded."},
     {"faults/winrb-soap-fault-v1.response.xml", WMGW_EINVAL, "n:CannotProcessFilter", 2150858778u,
      "The specified class does not exist in the given namespace."},
     {"faults/winrb-soap-fault-v2.response.xml", WMGW_EINVAL, "n:CannotProcessFilter", 2150858778u,
      "The specified class does not exist in the given namespace."},
-    {"faults/winrb-wmi-error-v2.response.xml", WMGW_EBACKEND, "w:QuotaLimit", 0,
+    {"faults/winrb-wmi-error-v2.response.xml", WMGW_ERETRY, "w:QuotaLimit", 0,
      "The WS-Management service cannot process the request. This user is allowed a maximum number of 30"},
     {"faults/pypsrp-get-invalid-message-information-header/03-Get.response.xml", WMGW_EBACKEND,
      "a:InvalidMessageInformationHeader", 2150858767u, NULL},
@@ -186,7 +186,7 @@ static void test_mapping(void)
     CHECK_INT(synthetic("a:ActionNotSupported", 0, 0, &e), WMGW_ENOTALLOWED);
     CHECK_INT(synthetic("w:EncodingLimit", 0, 0, &e), WMGW_EBACKEND);
     CHECK_INT(synthetic("w:InternalError", 0, 0, &e), WMGW_EBACKEND);
-    CHECK_INT(synthetic("w:QuotaLimit", 27, 0, &e), WMGW_EBACKEND);
+    CHECK_INT(synthetic("w:QuotaLimit", 27, 0, &e), WMGW_ERETRY);
     CHECK_INT(synthetic("w:SomethingNew", 0, 0, &e), WMGW_EBACKEND);
     CHECK_STR(e.fault_code, "s:Sender");
     CHECK_INT(e.wsman_code, 5);

@@ -460,7 +460,7 @@ static void test_faults(void)
         {"TimedOut", WMGW_ETIMEDOUT},           {"AlreadyExists", WMGW_EEXIST},
         {"ActionNotSupported", WMGW_ENOTALLOWED}, {"SchemaValidationError", WMGW_EINVAL},
         {"InvalidParameter", WMGW_EINVAL},      {"InternalError", WMGW_EBACKEND},
-        {"QuotaLimit", WMGW_EBACKEND},          {"NotSupported", WMGW_ENOTALLOWED},
+        {"QuotaLimit", WMGW_ERETRY},            {"NotSupported", WMGW_ENOTALLOWED},
         {"MethodNotImplemented", WMGW_EBACKEND}, {"MustUnderstand", WMGW_EBACKEND},
     };
     for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
