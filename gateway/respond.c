@@ -351,6 +351,33 @@ int wmgw_problem_json(struct wmgw_buf *out, struct wmgw_request *r, int code, co
     return rc ? rc : wmgw_buf_addc(out, '}');
 }
 
+/* RFC 9110 15.5.6: a 405 carries Allow.  The router's own 405 set it; when
+ * the backend refused the operation, what remains is the path's other
+ * methods. */
+static void add_allow(struct wmgw_request *r)
+{
+    h2o_req_t *req = r->req;
+    if (h2o_find_header(&req->res.headers, H2O_TOKEN_ALLOW, -1) >= 0)
+        return;
+    size_t plen = req->path.len;
+    const char *q = memchr(req->path.base, '?', plen);
+    if (q != NULL)
+        plen = (size_t)(q - req->path.base);
+    char all[128], out[128] = "";
+    wmgw_router_match(r->gw->router, "", 0, req->path.base, plen, NULL, all, sizeof(all));
+    size_t used = 0;
+    for (char *save = NULL, *m = strtok_r(all, ", ", &save); m != NULL; m = strtok_r(NULL, ", ", &save)) {
+        if (strlen(m) == req->method.len && memcmp(m, req->method.base, req->method.len) == 0)
+            continue;
+        used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%s", used ? ", " : "", m);
+        if (used >= sizeof(out))
+            return;
+    }
+    if (used > 0)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, h2o_strdup(&req->pool, out, used).base,
+                       used);
+}
+
 static void send_problem(struct wmgw_request *r, int code, const char *detail, long position, const char *host,
                          const struct wmgw_backend_error *e)
 {
@@ -369,6 +396,8 @@ static void send_problem(struct wmgw_request *r, int code, const char *detail, l
     wmgw_problem_json(&out, r, code, detail, position, host, e);
     h2o_req_t *req = r->req;
     wmgw_respond_common_headers(r);
+    if (status == 405)
+        add_allow(r);
     req->res.status = status;
     req->res.reason = reason_of(status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,

@@ -94,7 +94,9 @@ class Gateway:
         self.port = free_port()
         self.tls_port = tls_port
         self.server = [("listen", "127.0.0.1:%d" % self.port)] + list(server)
+        self.hosts, self.backend = hosts, backend
         self.config = write_config(self.tmp / ("%s.ini" % name), self.server, hosts, backend)
+        self.retry_port = True      # cleared by tests that choose the listener themselves
         self.log_path = self.tmp / ("%s.log" % name)
         self.env = dict(os.environ)
         self.env.pop("WMGW_CONFIG", None)
@@ -105,9 +107,21 @@ class Gateway:
         self.session = requests.Session()
 
     def start(self, wait_port=None):
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
-        wait_listening("127.0.0.1", wait_port or self.port, self.proc, self.log_path)
+        for attempt in range(3):
+            self.log = open(self.log_path, "w")
+            self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+            try:
+                wait_listening("127.0.0.1", wait_port or self.port, self.proc, self.log_path)
+                return self
+            except RuntimeError:
+                self.log.close()
+                # Lost a race for the free port: pick another and write the file again.
+                if attempt == 2 or not self.retry_port or "cannot listen" not in self.log_text():
+                    raise
+                self.port = free_port()
+                self.base = "http://127.0.0.1:%d" % self.port
+                self.server[0] = ("listen", "127.0.0.1:%d" % self.port)
+                write_config(self.config, self.server, self.hosts, self.backend)
         return self
 
     def alive(self):

@@ -68,8 +68,9 @@ def check_instance(model, ns, item, fixture, host_name):
     assert item["@class"] == fixture["@class"]
     assert item["@namespace"] == ns and item["@host"] == host_name
     assert set(item) - META == set(cls.props), sorted(set(item) ^ (set(cls.props) | META))
-    for name, decl in cls.props.items():
-        assert same_value(fixture.get(name), item[name], decl["type"]), (name, fixture.get(name), item[name])
+    wrong = [(name, fixture.get(name), item[name]) for name, decl in cls.props.items()
+             if not same_value(fixture.get(name), item[name], decl["type"])]
+    assert not wrong, "%s: (property, fixture, gateway): %r" % (item["@id"], wrong)
 
 
 def names(items, key="Name"):
@@ -449,6 +450,35 @@ def test_same_bytes_whatever_the_class_cache_holds(sim, tmp_path):
                                             "Tags": ["x", "y"]}
         assert first.content == second.content
         assert first.headers["ETag"] == second.headers["ETag"]
+    finally:
+        g.stop()
+
+
+def test_listing_a_base_class_types_every_subclass(sim, model, tmp_path):
+    """Listing an abstract base class returns instances of its subclasses,
+    each in the JSON mapping of its own class (numbers, booleans, @id),
+    identical to what GET of its @id returns: from the first call on, not
+    only once the subclass's schema happens to be cached."""
+    g = gwclient.Gateway(tmp_path, "gw-base", [("workers", "1"), ("access-log", "off")],
+                         {"odd": gwclient.sim_host_keys(sim.hosts[0], USER, PASSWORD)}).start()
+    try:
+        r = g.get(list_path("odd", CIMV2, "CIM_LogicalDisk"))
+        assert r.status_code == 200, r.text
+        items = r.json()["items"]
+        assert sorted(i["DeviceID"] for i in items) == sorted(
+            w["DeviceID"] for w in model.instances(CIMV2, "CIM_LogicalDisk", sim.hosts[0].key))
+        for i in items:
+            assert i["@class"] == "Win32_LogicalDisk"
+            assert isinstance(i["DriveType"], int) and isinstance(i["Compressed"], bool), i
+            assert "@id" in i, i
+        for text in gwclient.raw_items(r.content.decode()):
+            assert g.get(json.loads(text)["@id"]).content == text.encode()
+        r = g.get(list_path("odd", CIMV2, "Win32_BaseService"))
+        assert r.status_code == 200, r.text
+        classes = {i["@class"] for i in r.json()["items"]}
+        assert classes == {"Win32_Service", "Win32_SystemDriver"}
+        for i in r.json()["items"]:
+            assert isinstance(i["AcceptStop"], bool) and isinstance(i["TagId"], int) and "@id" in i, i
     finally:
         g.stop()
 

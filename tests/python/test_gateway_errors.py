@@ -11,12 +11,10 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 import urllib.parse
 
 import pytest
-import requests
 
 import gwclient
 from conftest import PASSWORD, USER
@@ -166,7 +164,7 @@ def test_400_bad_json_bodies(gw, clean):
 
 def test_405_with_allow(gw):
     r = gw.delete("/v1/hosts")
-    p = assert_problem(r, 405, "method-not-allowed")
+    assert_problem(r, 405, "method-not-allowed")
     assert sorted(m.strip() for m in r.headers["Allow"].split(",")) == ["GET", "POST"]
     r = gw.patch(class_path("odd", CIMV2, "Win32_Service"), {})
     assert_problem(r, 405, "method-not-allowed")
@@ -181,9 +179,15 @@ def test_405_with_allow(gw):
 
 def test_405_when_the_provider_cannot(gw):
     """Win32_LogicalDisk has no SupportsCreate: WMI's NOT_SUPPORTED is 405."""
-    p = assert_problem(gw.post(list_path("odd", CIMV2, "Win32_LogicalDisk"), {"DeviceID": "Z:"}), 405,
-                       "method-not-allowed", host="odd")
+    r = gw.post(list_path("odd", CIMV2, "Win32_LogicalDisk"), {"DeviceID": "Z:"})
+    p = assert_problem(r, 405, "method-not-allowed", host="odd")
     assert p["backend"]["wmi"]["cimStatus"] == 7
+    assert r.headers.get("Allow") == "GET"          # RFC 9110: a 405 says what can be done
+    # Win32_LogicalDisk has no SupportsDelete either: the instance stays.
+    r = gw.delete(inst_path("odd", CIMV2, "Win32_LogicalDisk", DeviceID="C:"))
+    p = assert_problem(r, 405, "method-not-allowed", host="odd")
+    assert sorted(m.strip() for m in r.headers["Allow"].split(",")) == ["GET", "PATCH", "PUT"]
+    assert gw.get(inst_path("odd", CIMV2, "Win32_LogicalDisk", DeviceID="C:")).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/v1/hosts", "/v1/hosts/odd", class_path("odd", CIMV2, "Win32_Service"),

@@ -13,7 +13,6 @@ on purpose and is not exercised here.)
 
 Run: /usr/bin/python3 -m pytest tests/python/test_gateway_*.py
 """
-import json
 import random
 import socket
 import urllib.parse
