@@ -215,6 +215,10 @@ void wmgw_cim_instance_unref(struct wmgw_cim_instance *inst);
 /* A deep copy with refcnt 1. */
 struct wmgw_cim_instance *wmgw_cim_instance_copy(const struct wmgw_cim_instance *inst);
 const struct wmgw_cim_value *wmgw_cim_instance_get(const struct wmgw_cim_instance *inst, const char *name);
+/* Gives every reference without a namespace (a relative one, as a caller
+ * may write it) the namespace ns, through arrays and embedded objects. */
+int wmgw_cim_resolve_refs(struct wmgw_cim_proplist *l, const char *ns);
+
 /* The reference naming this instance, built from the class's key properties. */
 struct wmgw_cim_ref *wmgw_cim_instance_path(const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls);
 

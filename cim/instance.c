@@ -135,3 +135,34 @@ struct wmgw_cim_ref *wmgw_cim_instance_path(const struct wmgw_cim_instance *inst
     }
     return r;
 }
+
+static int resolve_value(struct wmgw_cim_value *v, const char *ns)
+{
+    if (v->null)
+        return 0;
+    size_t n = WMGW_CIM_IS_ARRAY(v->type) ? v->u.arr.n : 1;
+    struct wmgw_cim_value *items = WMGW_CIM_IS_ARRAY(v->type) ? v->u.arr.v : v;
+    for (size_t i = 0; i < n; i++) {
+        struct wmgw_cim_value *e = &items[i];
+        if (WMGW_CIM_BASETYPE(v->type) == WMGW_CIM_REFERENCE && e->u.ref->namespace_ == NULL &&
+            (e->u.ref->namespace_ = strdup(ns)) == NULL)
+            return WMGW_ENOMEM;
+        if (WMGW_CIM_BASETYPE(v->type) == WMGW_CIM_OBJECT) {
+            struct wmgw_cim_instance *o = e->u.obj;
+            int rc = wmgw_cim_resolve_refs(&o->props, o->namespace_ ? o->namespace_ : ns);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int wmgw_cim_resolve_refs(struct wmgw_cim_proplist *l, const char *ns)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        int rc = resolve_value(&l->items[i].value, ns);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}

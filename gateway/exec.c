@@ -18,6 +18,8 @@ static void exec_dispose(void *p)
         wmgw_call_cancel(&x->call);
     for (size_t i = 0; i < x->nlent; i++)
         wmgw_class_entry_unref(x->lent[i]);
+    for (size_t i = 0; i < x->nwant; i++)
+        free(x->want[i]);
     wmgw_class_entry_unref(x->cls);
     wmgw_host_unref(x->host);
     free(x->ns);
@@ -67,6 +69,110 @@ struct wmgw_exec *wmgw_exec_new(struct wmgw_request *r)
     return x;
 }
 
+static const struct wmgw_cim_class *lent_class(struct wmgw_exec *x, const char *class_name)
+{
+    if (x->cls != NULL && strcasecmp(x->cls->cls->name, class_name) == 0)
+        return x->cls->cls;
+    for (size_t i = 0; i < x->nlent; i++)
+        if (strcasecmp(x->lent[i]->cls->name, class_name) == 0)
+            return x->lent[i]->cls;
+    return NULL;
+}
+
+/* The next class that a known class names as an embedded-object or
+ * reference target (its own properties or, for methods, parameters) and
+ * that is not lent yet; NULL when all are. */
+static const char *missing_dependency(struct wmgw_exec *x)
+{
+    for (size_t i = 0; i < x->nwant; i++)
+        if (lent_class(x, x->want[i]) == NULL)
+            return x->want[i];
+    size_t nknown = x->nlent + 1;
+    for (size_t k = 0; k < nknown; k++) {
+        const struct wmgw_cim_class *c = k == 0 ? (x->cls ? x->cls->cls : NULL) : x->lent[k - 1]->cls;
+        if (c == NULL)
+            continue;
+        for (size_t i = 0; i < c->nprops; i++)
+            if (c->props[i].ref_class != NULL && lent_class(x, c->props[i].ref_class) == NULL)
+                return c->props[i].ref_class;
+        for (size_t m = 0; k == 0 && m < c->nmethods; m++)
+            for (size_t i = 0; i < c->methods[m].nparams; i++)
+                if (c->methods[m].params[i].ref_class != NULL &&
+                    lent_class(x, c->methods[m].params[i].ref_class) == NULL)
+                    return c->methods[m].params[i].ref_class;
+    }
+    return NULL;
+}
+
+static void on_dependency(void *data, struct wmgw_class_entry *e, const struct wmgw_backend_error *err);
+
+/* Fetches the classes the main class depends on, one at a time, so every
+ * embedded object and reference key is decoded with its declared class
+ * (never with whatever the cache happens to hold: the same instance must
+ * always give the same JSON). */
+static void fetch_dependencies(struct wmgw_exec *x)
+{
+    const char *name = x->nlent < sizeof(x->lent) / sizeof(x->lent[0]) ? missing_dependency(x) : NULL;
+    if (name == NULL) {
+        x->ready(x);
+        return;
+    }
+    struct wmgw_class_fetch *f =
+        wmgw_classes_get(x->r->gw, x->r->worker, x->host, x->ns, name, on_dependency, x);
+    if (f != NULL)
+        x->fetch = f;
+}
+
+static void forget_want(struct wmgw_exec *x, const char *name)
+{
+    for (size_t i = 0; i < x->nwant; i++) {
+        if (strcasecmp(x->want[i], name) == 0) {
+            free(x->want[i]);
+            x->want[i] = x->want[--x->nwant];
+            return;
+        }
+    }
+}
+
+static void on_dependency(void *data, struct wmgw_class_entry *e, const struct wmgw_backend_error *err)
+{
+    struct wmgw_exec *x = data;
+    x->fetch = NULL;
+    if (err != NULL) {
+        /* Dependencies are best effort: without one, its values stay as
+         * the wire gave them (only the main class is required). */
+        const char *name = missing_dependency(x);
+        if (name != NULL)
+            forget_want(x, name);
+        x->ready(x);
+        return;
+    }
+    forget_want(x, e->cls->name);
+    x->lent[x->nlent++] = e;
+    fetch_dependencies(x);
+}
+
+const struct wmgw_cim_class *wmgw_exec_class(struct wmgw_exec *x, const char *class_name)
+{
+    return class_name ? lent_class(x, class_name) : NULL;
+}
+
+bool wmgw_exec_has_class(struct wmgw_exec *x, const char *class_name)
+{
+    return lent_class(x, class_name) != NULL;
+}
+
+void wmgw_exec_need_class(struct wmgw_exec *x, const char *class_name, wmgw_exec_ready_cb ready)
+{
+    x->ready = ready;
+    if (lent_class(x, class_name) == NULL && x->nwant < sizeof(x->want) / sizeof(x->want[0])) {
+        char *copy = strdup(class_name);
+        if (copy != NULL)
+            x->want[x->nwant++] = copy;
+    }
+    fetch_dependencies(x);
+}
+
 static void on_class_ready(void *data, struct wmgw_class_entry *e, const struct wmgw_backend_error *err)
 {
     struct wmgw_exec *x = data;
@@ -77,7 +183,7 @@ static void on_class_ready(void *data, struct wmgw_class_entry *e, const struct 
     }
     wmgw_class_entry_unref(x->cls);
     x->cls = e;
-    x->ready(x);
+    fetch_dependencies(x);
 }
 
 void wmgw_exec_with_class(struct wmgw_exec *x, const char *other, wmgw_exec_ready_cb ready)
@@ -91,22 +197,12 @@ void wmgw_exec_with_class(struct wmgw_exec *x, const char *other, wmgw_exec_read
 }
 
 /* Lends a cached class to the translator for the life of this call. */
+/* Only the classes this call fetched for itself, never a cache peek: what
+ * decodes an instance must not depend on what other calls left cached. */
 static const struct wmgw_cim_class *lookup_class(void *ctx, const char *ns, const char *class_name)
 {
-    struct wmgw_exec *x = ctx;
-    if (x->cls != NULL && strcasecmp(x->cls->cls->name, class_name) == 0)
-        return x->cls->cls;
-    for (size_t i = 0; i < x->nlent; i++)
-        if (strcasecmp(x->lent[i]->cls->name, class_name) == 0)
-            return x->lent[i]->cls;
-    if (x->nlent == sizeof(x->lent) / sizeof(x->lent[0]))
-        return NULL;
-    struct wmgw_class_entry *e =
-        wmgw_classes_peek(x->r->gw->classes, x->host->cfg.backend->id, ns ? ns : x->ns, class_name);
-    if (e == NULL)
-        return NULL;
-    x->lent[x->nlent++] = e;
-    return e->cls;
+    (void)ns;
+    return class_name ? lent_class(ctx, class_name) : NULL;
 }
 
 int wmgw_exec_start(struct wmgw_exec *x, const struct wmgw_sink_ops *sink)

@@ -31,7 +31,10 @@ struct wmgw_exec {
     bool call_running;
     /* classes lent to the translator through lookup_class */
     size_t nlent;
-    struct wmgw_class_entry *lent[16];
+    struct wmgw_class_entry *lent[32];
+    /* classes asked for by wmgw_exec_need_class, fetched before `ready` */
+    size_t nwant;
+    char *want[8];
     void *data;                 /* the handler's own state */
 };
 
@@ -41,6 +44,16 @@ struct wmgw_exec *wmgw_exec_new(struct wmgw_request *r);
 /* Fetches the schema of x->class_name (or `other` when given) and calls
  * ready; answers the error itself when it cannot. */
 void wmgw_exec_with_class(struct wmgw_exec *x, const char *other, wmgw_exec_ready_cb ready);
+/* Makes sure class_name (and every class it names) is lent to this call,
+ * fetching what is missing, then calls ready; answers errors itself.
+ * Used for classes met while results arrive (a derived class in a
+ * listing).  A class the host does not have is skipped. */
+void wmgw_exec_need_class(struct wmgw_exec *x, const char *class_name, wmgw_exec_ready_cb ready);
+/* The class lent to this call under that name, or NULL. */
+const struct wmgw_cim_class *wmgw_exec_class(struct wmgw_exec *x, const char *class_name);
+/* Is class_name lent to this call? */
+bool wmgw_exec_has_class(struct wmgw_exec *x, const char *class_name);
+
 /* Prepares x->call for op kind (backend, transport, class lookups, sink)
  * and starts it; answers the error itself when it cannot start. */
 int wmgw_exec_start(struct wmgw_exec *x, const struct wmgw_sink_ops *sink);

@@ -12,6 +12,7 @@
 #include "cim/path.h"
 #include "cim/wql.h"
 #include "gateway/handlers.h"
+#include "gateway/normalize.h"
 #include "gateway/result.h"
 #include "gateway/stream.h"
 #include "util/err.h"
@@ -331,6 +332,12 @@ static void create_done(struct wmgw_exec *x, struct wmgw_result *res, const stru
     }
     if (a->ref->namespace_ == NULL)
         a->ref->namespace_ = strdup(x->ns);
+    /* Keys as the class types them (the wire gave text): a stable @id. */
+    if (wmgw_normalize_ref(x, a->ref) != 0) {
+        wmgw_respond_problem(x->r, WMGW_EPROTO, "host %s named the new instance with keys that do not fit %s",
+                             x->host_name, x->cls->cls->name);
+        return;
+    }
     memset(&x->call, 0, sizeof(x->call));
     x->call.op.kind = WMGW_OP_GET;
     x->call.op.ref = a->ref;
@@ -348,6 +355,10 @@ static void create_ready(struct wmgw_exec *x)
     }
     free(a->inst->namespace_);
     a->inst->namespace_ = strdup(x->ns);
+    if (wmgw_cim_resolve_refs(&a->inst->props, x->ns) != 0) {
+        wmgw_respond_problem(x->r, WMGW_ENOMEM, "out of memory");
+        return;
+    }
     x->call.op.kind = WMGW_OP_CREATE;
     x->call.op.instance = a->inst;
     wmgw_result_start(x, create_done, a);
@@ -416,6 +427,11 @@ static void modify_ready(struct wmgw_exec *x)
     wmgw_err_clear(&err);
     if (wmgw_cim_json_read_instance(a->body, cls, &a->inst, &err) != 0) {
         wmgw_respond_problem(x->r, WMGW_EINVAL, "%s", err.message);
+        return;
+    }
+    /* A reference without @namespace is relative to this instance's. */
+    if (wmgw_cim_resolve_refs(&a->inst->props, x->ns) != 0) {
+        wmgw_respond_problem(x->r, WMGW_ENOMEM, "out of memory");
         return;
     }
     /* Only writable, non-key properties may be set. */

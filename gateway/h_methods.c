@@ -5,6 +5,7 @@
  * out-parameters and ReturnValue in the same JSON mapping as properties.
  */
 #include "cim/json.h"
+#include "gateway/normalize.h"
 #include "gateway/handlers.h"
 #include "gateway/result.h"
 #include "util/err.h"
@@ -37,7 +38,10 @@ static void invoke_done(struct wmgw_exec *x, struct wmgw_result *res, const stru
     }
     struct wmgw_buf out;
     wmgw_buf_init(&out, 16u << 20);
-    int rc = wmgw_buf_addc(&out, '{');
+    const struct wmgw_cim_method *m = wmgw_cim_class_method(x->cls->cls, x->call.op.method);
+    int rc = m ? wmgw_normalize_proplist(x, &res->out, m->params, m->nparams) : 0;
+    if (rc == 0)
+        rc = wmgw_buf_addc(&out, '{');
     for (size_t i = 0; rc == 0 && i < res->out.n; i++) {
         const struct wmgw_cim_prop *p = &res->out.items[i];
         if (i > 0)
@@ -85,8 +89,10 @@ static void invoke_ready(struct wmgw_exec *x)
         body = empty = json_object();
     int rc = wmgw_cim_json_read_params(body, m, &a->params, &err);
     json_decref(empty);
+    if (rc == 0)
+        rc = wmgw_cim_resolve_refs(&a->params, x->ns) == 0 ? 0 : WMGW_ENOMEM;
     if (rc != 0) {
-        wmgw_respond_problem(x->r, WMGW_EINVAL, "%s", err.message);
+        wmgw_respond_problem(x->r, rc == WMGW_ENOMEM ? rc : WMGW_EINVAL, "%s", err.message[0] ? err.message : "out of memory");
         return;
     }
     struct wmgw_op *op = &x->call.op;

@@ -3,6 +3,7 @@
  */
 #include "gateway/result.h"
 #include "cim/json.h"
+#include "gateway/normalize.h"
 #include "util/err.h"
 
 #include <string.h>
@@ -93,20 +94,34 @@ struct wmgw_result *wmgw_result_start(struct wmgw_exec *x, wmgw_result_done done
     return wmgw_exec_start(x, &result_sink) == 0 ? res : NULL;
 }
 
+static void respond_when_typed(struct wmgw_exec *x)
+{
+    struct wmgw_result *res = x->data;
+    wmgw_result_respond_instance(x, res, res->status, res->location);
+}
+
 void wmgw_result_respond_instance(struct wmgw_exec *x, struct wmgw_result *res, int status, const char *location)
 {
     if (res->inst == NULL) {
         wmgw_respond_problem(x->r, WMGW_EPROTO, "host %s answered without an instance", x->host_name);
         return;
     }
-    const struct wmgw_cim_class *cls = NULL;
-    if (x->cls != NULL && strcasecmp(x->cls->cls->name, res->inst->class_name) == 0)
-        cls = x->cls->cls;
-    else if (x->call.lookup_class != NULL)
-        cls = x->call.lookup_class(x, res->inst->namespace_, res->inst->class_name);
+    /* A derived class (a Get by a base class's path): fetch it first, so
+     * the instance is typed by its own class. */
+    if (!wmgw_exec_has_class(x, res->inst->class_name) && !res->class_asked) {
+        res->class_asked = true;
+        res->status = status;
+        res->location = location;
+        x->data = res;
+        wmgw_exec_need_class(x, res->inst->class_name, respond_when_typed);
+        return;
+    }
+    int rc = wmgw_normalize_instance(x, res->inst, false);
+    const struct wmgw_cim_class *cls = wmgw_exec_class(x, res->inst->class_name);
     struct wmgw_buf out;
     wmgw_buf_init(&out, 64u << 20);
-    int rc = wmgw_cim_json_write_instance(&out, res->inst, cls, x->host_name);
+    if (rc == 0)
+        rc = wmgw_cim_json_write_instance(&out, res->inst, cls, x->host_name);
     if (rc != 0)
         wmgw_respond_problem(x->r, rc, "cannot write the instance");
     else

@@ -21,6 +21,10 @@ struct wmgw_result {
     bool has_identity;
     wmgw_result_done done;
     void *data; /* the handler's */
+    /* respond_instance waiting for the instance's own class */
+    bool class_asked;
+    int status;
+    const char *location;
 };
 
 /* Starts x->call (op set by the caller) gathering its result; `done` runs

@@ -7,6 +7,7 @@
  */
 #include "gateway/stream.h"
 #include "cim/json.h"
+#include "gateway/normalize.h"
 #include "util/err.h"
 
 #include <stdlib.h>
@@ -27,6 +28,13 @@ struct stream {
     struct wmgw_stream_paging paging;
     char *next;                   /* URL of the next page, or NULL */
     struct wmgw_backend_error err;
+    /* instances held until their classes are fetched (one batch at most) */
+    size_t npending, cap;
+    struct wmgw_cim_instance **pending;
+    size_t nasked;
+    char *asked[16];              /* classes fetched (or tried) mid-listing */
+    bool draining;                /* a class fetch is under way */
+    void (*then)(struct stream *s);
 };
 
 static void send_more(struct stream *s);
@@ -34,6 +42,11 @@ static void send_more(struct stream *s);
 static void stream_dispose(void *p)
 {
     struct stream *s = p;
+    for (size_t i = 0; i < s->npending; i++)
+        wmgw_cim_instance_unref(s->pending[i]);
+    free(s->pending);
+    for (size_t i = 0; i < s->nasked; i++)
+        free(s->asked[i]);
     wmgw_buf_dispose(&s->fill);
     wmgw_buf_dispose(&s->flight);
     wmgw_cursor_dispose(&s->paging.cursor);
@@ -63,28 +76,96 @@ static int write_item_sep(struct stream *s)
     return s->count > 0 ? wmgw_buf_addc(&s->fill, ',') : 0;
 }
 
-static void on_instance(struct wmgw_call *call, struct wmgw_cim_instance *inst)
+/* Writes one decoded instance (its class is lent to the call by now). */
+static void write_instance_item(struct stream *s, struct wmgw_cim_instance *inst)
 {
-    struct wmgw_exec *x = call->sink_data;
-    struct stream *s = x->data;
-    const struct wmgw_cim_class *cls = NULL;
-    if (x->cls != NULL && strcasecmp(x->cls->cls->name, inst->class_name) == 0)
-        cls = x->cls->cls;
-    else if (call->lookup_class != NULL)
-        cls = call->lookup_class(call->lookup_ctx, inst->namespace_, inst->class_name);
-    int rc = write_item_sep(s);
+    struct wmgw_exec *x = s->x;
+    const struct wmgw_wql_query *q = x->call.op.query;
+    int rc = wmgw_normalize_instance(x, inst, q != NULL && q->kind == WMGW_WQL_SELECT && !q->select_all);
+    const struct wmgw_cim_class *cls = wmgw_exec_class(x, inst->class_name);
+    if (rc == 0)
+        rc = write_item_sep(s);
     if (rc == 0)
         rc = wmgw_cim_json_write_instance(&s->fill, inst, cls, x->host_name);
     if (rc == 0 && s->ndjson)
         rc = wmgw_buf_addc(&s->fill, '\n');
-    wmgw_cim_instance_unref(inst);
     if (rc != 0 && !s->failed) {
         s->failed = true;
         wmgw_backend_error_set(&s->err, rc, "cannot write an item (%s)", wmgw_err_summary(rc));
     }
     s->count++;
-    if (s->started && !s->sending && s->fill.len >= FLUSH_AT)
-        send_more(s);
+}
+
+/* Instances are held for the length of one batch: one of a class this call
+ * has not fetched (a derived class in a listing) is written only after its
+ * class arrives, so every item is typed by its own class. */
+static void on_instance(struct wmgw_call *call, struct wmgw_cim_instance *inst)
+{
+    struct wmgw_exec *x = call->sink_data;
+    struct stream *s = x->data;
+    if (s->npending == 0 && wmgw_exec_has_class(x, inst->class_name)) {
+        write_instance_item(s, inst);
+        wmgw_cim_instance_unref(inst);
+        if (s->started && !s->sending && s->fill.len >= FLUSH_AT)
+            send_more(s);
+        return;
+    }
+    if (s->npending == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct wmgw_cim_instance **p = realloc(s->pending, cap * sizeof(*p));
+        if (p == NULL) {
+            wmgw_cim_instance_unref(inst);
+            if (!s->failed) {
+                s->failed = true;
+                wmgw_backend_error_set(&s->err, WMGW_ENOMEM, "out of memory");
+            }
+            return;
+        }
+        s->pending = p;
+        s->cap = cap;
+    }
+    s->pending[s->npending++] = inst;
+}
+
+/* Fetches the classes of held instances, then writes them in order and
+ * goes on with `then`.  A class asked for once is not asked for again
+ * (the host may not have it: its instances are then written untyped). */
+static bool attempted(struct stream *s, const char *name)
+{
+    for (size_t i = 0; i < s->nasked; i++)
+        if (strcasecmp(s->asked[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void write_pending(struct wmgw_exec *x);
+
+static void drain_pending(struct stream *s, void (*then)(struct stream *s))
+{
+    s->then = then;
+    for (size_t i = 0; i < s->npending; i++) {
+        const char *name = s->pending[i]->class_name;
+        if (wmgw_exec_has_class(s->x, name) || attempted(s, name) ||
+            s->nasked == sizeof(s->asked) / sizeof(s->asked[0]))
+            continue;
+        s->asked[s->nasked++] = strdup(name);
+        s->draining = true;
+        wmgw_exec_need_class(s->x, name, write_pending);
+        return;
+    }
+    s->draining = false;
+    for (size_t i = 0; i < s->npending; i++) {
+        write_instance_item(s, s->pending[i]);
+        wmgw_cim_instance_unref(s->pending[i]);
+    }
+    s->npending = 0;
+    s->then(s);
+}
+
+static void write_pending(struct wmgw_exec *x)
+{
+    struct stream *s = x->data;
+    drain_pending(s, s->then); /* the next missing class, or the writing */
 }
 
 static void on_ref(struct wmgw_call *call, struct wmgw_cim_ref *ref)
@@ -116,11 +197,18 @@ static void start_response(struct stream *s)
     h2o_start_response(req, &s->super);
 }
 
+static void batch_written(struct stream *s);
+
 static void on_batch(struct wmgw_call *call)
 {
     struct wmgw_exec *x = call->sink_data;
     struct stream *s = x->data;
     s->paused = true;
+    drain_pending(s, batch_written);
+}
+
+static void batch_written(struct stream *s)
+{
     if (!s->started) {
         if (s->failed)
             return; /* reported at on_done */
@@ -186,6 +274,8 @@ static int write_trailer(struct stream *s)
     return rc ? rc : wmgw_buf_addc(b, '}');
 }
 
+static void done_written(struct stream *s);
+
 static void on_done(struct wmgw_call *call, const struct wmgw_backend_error *err)
 {
     struct wmgw_exec *x = call->sink_data;
@@ -199,6 +289,12 @@ static void on_done(struct wmgw_call *call, const struct wmgw_backend_error *err
     }
     s->done = true;
     s->paused = false;
+    drain_pending(s, done_written);
+}
+
+static void done_written(struct stream *s)
+{
+    struct wmgw_exec *x = s->x;
     if (!s->started) {
         if (s->failed) {
             wmgw_respond_backend_error(x->r, x->host_name, &s->err);
@@ -249,7 +345,7 @@ static void send_more(struct stream *s)
         h2o_send(req, &v, 1, s->done ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
         return;
     }
-    if (s->paused && s->x->call_running) {
+    if (s->paused && s->x->call_running && !s->draining) {
         s->paused = false;
         wmgw_call_resume(&s->x->call);
     }

@@ -37,7 +37,9 @@ def same_value(fixture, got, cim_type):
         return True
     base = cim_type[:-2] if cim_type.endswith("[]") else cim_type
     if cim_type.endswith("[]"):
-        if fixture is None:
+        # WinRM leaves NULL and empty arrays out alike, so an empty array
+        # comes back over WS-Management as NULL (README, JSON mapping).
+        if fixture is None or fixture == []:
             return got is None
         return isinstance(got, list) and len(got) == len(fixture) and all(
             same_value(f, g, base) for f, g in zip(fixture, got))
@@ -469,7 +471,9 @@ def test_listing_a_base_class_types_every_subclass(sim, model, tmp_path):
             w["DeviceID"] for w in model.instances(CIMV2, "CIM_LogicalDisk", sim.hosts[0].key))
         for i in items:
             assert i["@class"] == "Win32_LogicalDisk"
-            assert isinstance(i["DriveType"], int) and isinstance(i["Compressed"], bool), i
+            # (the CD-ROM's Compressed is NULL in the fixtures)
+            assert isinstance(i["DriveType"], int) and isinstance(i["Compressed"], (bool, type(None))), i
+            assert i["DeviceID"] == "E:" or isinstance(i["Compressed"], bool), i
             assert "@id" in i, i
         for text in gwclient.raw_items(r.content.decode()):
             assert g.get(json.loads(text)["@id"]).content == text.encode()

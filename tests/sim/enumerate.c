@@ -95,7 +95,7 @@ static int write_item(struct sim_ctx *ctx, struct wmgw_buf *out, struct sim_enum
         if (e->q.nselect > 0)
             rc = wmgw_wsman_write_fragment(out, d, inst, cls, e->q.select, e->q.nselect);
         else
-            rc = wmgw_wsman_write_instance(out, d, inst, cls);
+            rc = wmgw_wsman_write_instance(out, d, inst, cls, 0);
     }
     if (rc == 0 && e->mode != MODE_OBJECTS) {
         struct wmgw_cim_ref *path = cls ? wmgw_cim_instance_path(inst, cls) : NULL;

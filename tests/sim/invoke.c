@@ -98,7 +98,7 @@ static int write_output(struct sim_ctx *ctx, struct sim_call *call)
         rc = wmgw_buf_printf(&ctx->out, "\" xmlns:xsi=\"%s\" xmlns:cim=\"%s\">", WMGW_NS_XSI,
                              ctx->host->dialect->ns_cim);
     if (rc == 0)
-        rc = wmgw_wsman_write_proplist(&ctx->out, ctx->host->dialect, &call->out, "p");
+        rc = wmgw_wsman_write_proplist(&ctx->out, ctx->host->dialect, &call->out, "p", 0);
     if (rc == 0)
         rc = wmgw_buf_printf(&ctx->out, "</p:%s_OUTPUT>", m->name);
     if (rc == 0)

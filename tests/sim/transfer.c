@@ -180,7 +180,7 @@ int sim_op_get(struct sim_ctx *ctx)
         char *names[1] = {prop};
         rc = wmgw_wsman_write_fragment(&ctx->out, ctx->host->dialect, inst, cls, names, 1);
     } else if (rc == 0) {
-        rc = wmgw_wsman_write_instance(&ctx->out, ctx->host->dialect, inst, cls);
+        rc = wmgw_wsman_write_instance(&ctx->out, ctx->host->dialect, inst, cls, 0);
     }
     if (rc == 0)
         rc = sim_envelope_end(ctx);
@@ -288,7 +288,7 @@ int sim_op_put(struct sim_ctx *ctx)
         char *names[1] = {prop};
         rc = wmgw_wsman_write_fragment(&ctx->out, ctx->host->dialect, updated, cls, names, 1);
     } else if (rc == 0) {
-        rc = wmgw_wsman_write_instance(&ctx->out, ctx->host->dialect, updated, cls);
+        rc = wmgw_wsman_write_instance(&ctx->out, ctx->host->dialect, updated, cls, 0);
     }
     if (rc == 0)
         rc = sim_envelope_end(ctx);

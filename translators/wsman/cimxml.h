@@ -43,9 +43,13 @@ int wmgw_wsman_parse_resource_uri(const struct wmgw_wsman_dialect *d, const char
 
 /* --- writing -------------------------------------------------------------- */
 
+/* Writer flags.  WinRM's answers leave NULL arrays out (WMGW_WSMAN_W_ANSWER
+ * is 0); a request must say xsi:nil to set an array to NULL. */
+#define WMGW_WSMAN_W_REQUEST 1
+
 /* <p:Class xmlns:p=URI ... xsi:type="p:Class_Type"> properties </p:Class> */
 int wmgw_wsman_write_instance(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d,
-                              const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls);
+                              const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls, unsigned flags);
 /* <w:XmlFragment xmlns:xsi=...> unqualified properties, named ones only </w:XmlFragment>;
  * names NULL means every property. */
 int wmgw_wsman_write_fragment(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d,
@@ -54,7 +58,7 @@ int wmgw_wsman_write_fragment(struct wmgw_buf *out, const struct wmgw_wsman_dial
 /* The properties of a list as <pfx:Name>value</pfx:Name> elements (method
  * parameters); pfx may be NULL for unqualified names. */
 int wmgw_wsman_write_proplist(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d,
-                              const struct wmgw_cim_proplist *props, const char *pfx);
+                              const struct wmgw_cim_proplist *props, const char *pfx, unsigned flags);
 /* <w:SelectorSet><w:Selector Name="K">v</w:Selector>...</w:SelectorSet>; a
  * reference-valued key becomes a nested EPR. */
 int wmgw_wsman_write_selectors(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d,

@@ -36,7 +36,7 @@ int wmgw_wsman_format_resource_uri(struct wmgw_buf *out, const struct wmgw_wsman
 }
 
 static int write_value(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *pfx, const char *name,
-                       const struct wmgw_cim_value *v, int depth);
+                       const struct wmgw_cim_value *v, int depth, unsigned flags);
 
 /* The resource URI of a class, escaped for an attribute or element text. */
 static int add_uri_escaped(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *ns,
@@ -90,7 +90,7 @@ static int write_datetime(struct wmgw_buf *out, const struct wmgw_wsman_dialect 
 }
 
 static int write_object(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *pfx, const char *name,
-                        const struct wmgw_cim_instance *obj, int depth)
+                        const struct wmgw_cim_instance *obj, int depth, unsigned flags)
 {
     if (depth > WMGW_WSMAN_MAX_DEPTH)
         return WMGW_ETOOBIG;
@@ -105,16 +105,16 @@ static int write_object(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d
     TRY(wmgw_buf_addstr_xml(out, obj->class_name));
     TRY(wmgw_buf_addstr(out, "_Type\">"));
     for (size_t i = 0; i < obj->props.n; i++)
-        TRY(write_value(out, d, q, obj->props.items[i].name, &obj->props.items[i].value, depth + 1));
+        TRY(write_value(out, d, q, obj->props.items[i].name, &obj->props.items[i].value, depth + 1, flags));
     return close_tag(out, pfx, name);
 }
 
 static int write_scalar(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *pfx, const char *name,
-                        const struct wmgw_cim_value *v, int depth)
+                        const struct wmgw_cim_value *v, int depth, unsigned flags)
 {
     switch (WMGW_CIM_BASETYPE(v->type)) {
     case WMGW_CIM_OBJECT:
-        return write_object(out, d, pfx, name, v->u.obj, depth);
+        return write_object(out, d, pfx, name, v->u.obj, depth, flags);
     case WMGW_CIM_REFERENCE:
         TRY(open_tag(out, pfx, name));
         TRY(wmgw_buf_addc(out, '>'));
@@ -141,32 +141,32 @@ static int write_scalar(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d
 }
 
 static int write_value(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *pfx, const char *name,
-                       const struct wmgw_cim_value *v, int depth)
+                       const struct wmgw_cim_value *v, int depth, unsigned flags)
 {
     /* WinRM leaves a NULL array out altogether (as it does an empty one);
      * a NULL scalar is an xsi:nil element. */
-    if (v->null && WMGW_CIM_IS_ARRAY(v->type))
+    if (v->null && WMGW_CIM_IS_ARRAY(v->type) && !(flags & WMGW_WSMAN_W_REQUEST))
         return 0;
     if (v->null) {
         TRY(open_tag(out, pfx, name));
         return wmgw_buf_addstr(out, " xsi:nil=\"true\"/>");
     }
     if (!WMGW_CIM_IS_ARRAY(v->type))
-        return write_scalar(out, d, pfx, name, v, depth);
+        return write_scalar(out, d, pfx, name, v, depth, flags);
     for (size_t i = 0; i < v->u.arr.n; i++)
-        TRY(write_scalar(out, d, pfx, name, &v->u.arr.v[i], depth));
+        TRY(write_scalar(out, d, pfx, name, &v->u.arr.v[i], depth, flags));
     return 0;
 }
 
 /* Calls fn for each property in class order (then any the class lacks). */
 static int write_props_ordered(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *pfx,
                                const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls,
-                               char *const *names, size_t nnames)
+                               char *const *names, size_t nnames, unsigned flags)
 {
     const struct wmgw_cim_proplist *l = &inst->props;
     if (cls == NULL) {
         for (size_t i = 0; i < l->n; i++)
-            TRY(write_value(out, d, pfx, l->items[i].name, &l->items[i].value, 0));
+            TRY(write_value(out, d, pfx, l->items[i].name, &l->items[i].value, 0, flags));
         return 0;
     }
     for (size_t i = 0; i < cls->nprops; i++) {
@@ -180,18 +180,18 @@ static int write_props_ordered(struct wmgw_buf *out, const struct wmgw_wsman_dia
         }
         const struct wmgw_cim_prop *p = wmgw_cim_proplist_find(l, decl->name);
         if (p != NULL) {
-            TRY(write_value(out, d, pfx, decl->name, &p->value, 0));
+            TRY(write_value(out, d, pfx, decl->name, &p->value, 0, flags));
         } else if (!WMGW_CIM_IS_ARRAY(decl->type)) {
             struct wmgw_cim_value nil;
             wmgw_cim_value_init_null(&nil, decl->type);
-            TRY(write_value(out, d, pfx, decl->name, &nil, 0));
+            TRY(write_value(out, d, pfx, decl->name, &nil, 0, flags));
         }
     }
     return 0;
 }
 
 int wmgw_wsman_write_instance(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d,
-                              const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls)
+                              const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls, unsigned flags)
 {
     const char *ns = inst->namespace_ ? inst->namespace_ : cls && cls->namespace_ ? cls->namespace_ : "root/cimv2";
     TRY(wmgw_buf_addstr(out, "<p:"));
@@ -201,7 +201,7 @@ int wmgw_wsman_write_instance(struct wmgw_buf *out, const struct wmgw_wsman_dial
     TRY(wmgw_buf_printf(out, "\" xmlns:cim=\"%s\" xsi:type=\"p:", d->ns_cim));
     TRY(wmgw_buf_addstr_xml(out, inst->class_name));
     TRY(wmgw_buf_addstr(out, "_Type\">"));
-    TRY(write_props_ordered(out, d, "p", inst, cls, NULL, 0));
+    TRY(write_props_ordered(out, d, "p", inst, cls, NULL, 0, flags));
     TRY(wmgw_buf_addstr(out, "</p:"));
     TRY(wmgw_buf_addstr_xml(out, inst->class_name));
     return wmgw_buf_addc(out, '>');
@@ -212,15 +212,15 @@ int wmgw_wsman_write_fragment(struct wmgw_buf *out, const struct wmgw_wsman_dial
                               char *const *names, size_t nnames)
 {
     TRY(wmgw_buf_printf(out, "<w:XmlFragment xmlns:xsi=\"%s\" xmlns:w=\"%s\">", WMGW_NS_XSI, d->ns_wsman));
-    TRY(write_props_ordered(out, d, NULL, inst, cls, names, nnames));
+    TRY(write_props_ordered(out, d, NULL, inst, cls, names, nnames, 0));
     return wmgw_buf_addstr(out, "</w:XmlFragment>");
 }
 
 int wmgw_wsman_write_proplist(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d,
-                              const struct wmgw_cim_proplist *props, const char *pfx)
+                              const struct wmgw_cim_proplist *props, const char *pfx, unsigned flags)
 {
     for (size_t i = 0; i < props->n; i++)
-        TRY(write_value(out, d, pfx, props->items[i].name, &props->items[i].value, 0));
+        TRY(write_value(out, d, pfx, props->items[i].name, &props->items[i].value, 0, flags));
     return 0;
 }
 

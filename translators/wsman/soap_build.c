@@ -179,7 +179,7 @@ static int invoke_body(struct wmgw_buf *out, const struct wmgw_soap_request *q)
     TRY(add_escaped(out, q->resource_uri));
     TRY(wmgw_buf_addstr(out, "\">"));
     if (q->params != NULL)
-        TRY(wmgw_wsman_write_proplist(out, q->d, q->params, "p"));
+        TRY(wmgw_wsman_write_proplist(out, q->d, q->params, "p", WMGW_WSMAN_W_REQUEST));
     return wmgw_buf_printf(out, "</p:%s_INPUT>", q->method);
 }
 
@@ -203,7 +203,7 @@ int wmgw_soap_build(struct wmgw_buf *out, const struct wmgw_soap_request *q)
     switch (q->kind) {
     case WMGW_SOAP_PUT:
     case WMGW_SOAP_CREATE:
-        TRY(wmgw_wsman_write_instance(out, q->d, q->instance, q->cls));
+        TRY(wmgw_wsman_write_instance(out, q->d, q->instance, q->cls, WMGW_WSMAN_W_REQUEST));
         break;
     case WMGW_SOAP_ENUMERATE:
         TRY(enumerate_body(out, q));
