@@ -66,6 +66,8 @@ static const struct row rows[] = {
      "hex key that signs paging cursors (set the same on every replica)"},
     {"server", "request-timeout", K_DURATION, SRV(request_timeout_ms), 0, 1000, 3600000, "120s",
      "longest a REST call may take before 504"},
+    {"server", "class-catalogue", K_STRING, SRV(class_catalogue), 0, 0, 0, "",
+     "directory of class schemas (fixture format) for hosts that cannot describe their classes"},
     {"host", "address", K_STRING, BCK(address), 0, 0, 0, "", "IP address or DNS name of the host"},
     {"host", "port", K_PORT, BCK(port), 0, 1, 65535, "5985 (5986 for https)", "TCP port"},
     {"host", "scheme", K_SCHEME, BCK(tls), 0, 0, 0, "http", "http or https"},
@@ -356,6 +358,8 @@ struct wmgw_config *wmgw_config_new(void)
         wmgw_config_free(c);
         return NULL;
     }
+    /* README: a host's protocol is detected unless configured. */
+    c->defaults->protocol = WMGW_PROTO_AUTO;
     return c;
 }
 
@@ -396,6 +400,7 @@ void wmgw_config_free(struct wmgw_config *c)
     free(c->cors_origins);
     free(c->access_log);
     free(c->cursor_secret);
+    free(c->class_catalogue);
     wmgw_backend_unref(c->defaults);
     for (size_t i = 0; i < c->nhosts; i++)
         wmgw_host_config_dispose(&c->hosts[i]);

@@ -61,6 +61,7 @@ struct wmgw_config {
     char *access_log; /* "-" for stdout, a path, or "off" */
     char *cursor_secret; /* hex; random per process when unset */
     unsigned request_timeout_ms;
+    char *class_catalogue; /* directory of class schemas (catalogue.h), or NULL */
     /* [backend] defaults, applied to hosts that do not set them */
     struct wmgw_backend *defaults;
     /* [host NAME] */

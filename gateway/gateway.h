@@ -21,6 +21,7 @@
 
 struct wmgw_hosts;
 struct wmgw_classes;
+struct wmgw_catalogue;
 struct wmgw_router;
 struct wmgw_transport;
 
@@ -51,6 +52,7 @@ struct wmgw_gateway {
     struct wmgw_config *config;
     struct wmgw_hosts *hosts;
     struct wmgw_classes *classes;
+    struct wmgw_catalogue *catalogue; /* [server] class-catalogue, or NULL */
     struct wmgw_router *router;
     h2o_globalconf_t h2o;
     SSL_CTX *tls;

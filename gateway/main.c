@@ -3,6 +3,7 @@
  * the file, then WMGW_* variables, then the command line), checks it, and
  * hands it to the server; it does nothing else.
  */
+#include "gateway/catalogue.h"
 #include "gateway/demo.h"
 #include "gateway/gateway.h"
 #include "gateway/request.h"
@@ -100,7 +101,19 @@ int main(int argc, char **argv)
         return rc == WMGW_ECONFIG ? 2 : 1;
     }
     if (check) {
-        printf("wmgw: configuration OK (%zu listener(s), %zu host(s))\n", config->nlisten, config->nhosts);
+        /* The catalogue is read at start: a broken one is a broken configuration. */
+        struct wmgw_catalogue *cat = NULL;
+        if (config->class_catalogue != NULL && config->class_catalogue[0] != '\0' &&
+            wmgw_catalogue_load(config->class_catalogue, &cat, &err) != 0) {
+            fprintf(stderr, "wmgw: %s\n", err.message);
+            wmgw_config_free(config);
+            return 2;
+        }
+        printf("wmgw: configuration OK (%zu listener(s), %zu host(s)", config->nlisten, config->nhosts);
+        if (cat != NULL)
+            printf(", %zu catalogue class(es)", wmgw_catalogue_size(cat));
+        printf(")\n");
+        wmgw_catalogue_free(cat);
         wmgw_config_free(config);
         return 0;
     }

@@ -19,6 +19,7 @@
  */
 #include "gateway/gateway.h"
 #include "gateway/classes.h"
+#include "gateway/catalogue.h"
 #include "gateway/hosts.h"
 #include "gateway/request.h"
 #include "translators/transport/http_client.h"
@@ -311,6 +312,11 @@ int wmgw_gateway_init(struct wmgw_gateway *gw, struct wmgw_config *config, struc
     gw->classes = wmgw_classes_new(600);
     if (gw->hosts == NULL || gw->classes == NULL)
         return WMGW_ENOMEM;
+    if (config->class_catalogue != NULL && config->class_catalogue[0] != '\0') {
+        int rc = wmgw_catalogue_load(config->class_catalogue, &gw->catalogue, err);
+        if (rc != 0)
+            return rc;
+    }
     for (size_t i = 0; i < config->nhosts; i++) {
         int rc = wmgw_hosts_put(gw->hosts, &config->hosts[i], false, NULL);
         if (rc != 0)
@@ -407,6 +413,7 @@ void wmgw_gateway_dispose(struct wmgw_gateway *gw)
     wmgw_router_free(gw->router);
     wmgw_hosts_free(gw->hosts);
     wmgw_classes_free(gw->classes);
+    wmgw_catalogue_free(gw->catalogue);
     if (gw->tls != NULL)
         SSL_CTX_free(gw->tls);
     free(gw->workers);

@@ -98,7 +98,9 @@ static void check_round_trip(const struct wmgw_cim_instance *inst, const struct 
         const struct wmgw_cim_prop *p = &inst->props.items[i];
         const struct wmgw_cim_value *b = wmgw_cim_instance_get(back, p->name);
         ASSERT(b != NULL);
-        if (!is_ref_or_object(p->value.type)) /* untyped inside: compared by bytes */
+        /* References and objects are untyped inside (compared by bytes below);
+         * datetimes travel in UTC (same instant, same bytes below). */
+        if (!is_ref_or_object(p->value.type) && WMGW_CIM_BASETYPE(p->value.type) != WMGW_CIM_DATETIME)
             ASSERT(wmgw_cim_value_equal(&p->value, b));
     }
     ASSERT(wmgw_cim_json_write_instance(&two, back, cls, "fuzz-host") == 0);

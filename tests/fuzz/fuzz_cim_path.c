@@ -173,7 +173,15 @@ static void datetime_round_trip(const char *s, size_t len)
     ASSERT(rc == 0 || rc == 1);
     ASSERT(rc == 1 || strchr(b.data, '*') == NULL);
     ASSERT(wmgw_cim_datetime_parse(b.data, b.len, again, &err) == 0);
-    ASSERT(strcmp(dmtf, again) == 0);
+    /* The ISO form is in UTC: the same instant, and a fixed point after one
+     * round (an offset of zero, wildcards and intervals come back as they were). */
+    struct wmgw_buf c;
+    wmgw_buf_init(&c, 256);
+    ASSERT(wmgw_cim_datetime_format_iso(again, &c) == rc);
+    ASSERT(b.len == c.len && memcmp(b.data, c.data, b.len) == 0);
+    if (rc == 1 || dmtf[21] == ':' || memcmp(dmtf + 21, "+000", 4) == 0)
+        ASSERT(strcmp(dmtf, again) == 0);
+    wmgw_buf_dispose(&c);
     wmgw_buf_dispose(&b);
 }
 

@@ -56,33 +56,51 @@ enum wmgw_wsman_dialect_id {
 struct wmgw_wsman_dialect {
     enum wmgw_wsman_dialect_id id;
     const char *name;            /* "wsmv", "wsman2003" */
-    const char *ns_wsman;        /* the wsman namespace of this dialect */
+    const char *ns_wsman;        /* the wsman namespace of this dialect (written) */
     const char *ns_wsman_alt;    /* a second spelling accepted on input, or NULL */
+    const char *ns_wsmv;         /* Microsoft's header extensions (DataLocale, ...), or NULL */
     const char *ns_fault;        /* WSManFault detail namespace */
     const char *ns_cim;          /* cim: namespace (Datetime, Interval, Location) */
     const char *wmi_uri_prefix;  /* "<prefix><namespace>/<Class>" */
     const char *dmtf_uri_prefix; /* DMTF class URIs (root/hardware namespace) */
     const char *fault_detail_prefix; /* "<prefix>ResourceNotFound" */
-    const char *datetime_element;    /* "Datetime" */
-    const char *interval_element;    /* "Interval" or NULL when the dialect has none */
-    /* What the dialect can do with CIM resources. */
-    bool has_identify;        /* else discovery by Get of this_uri */
+    const char *fault_action;    /* Action of wsman-level faults */
+    /* Datetimes: a timestamp as xs:dateTime in <cim:datetime_element>, an
+     * interval as xs:duration in <cim:interval_element>; either NULL means
+     * the dialect writes that kind as a DMTF string in
+     * <cim:dmtf_datetime_element> (also used for wildcard timestamps). */
+    const char *datetime_element;      /* "Datetime", or NULL */
+    const char *interval_element;      /* "Interval", or NULL */
+    const char *dmtf_datetime_element; /* "CIM_DateTime" (DSP0230), "CIM_DateTimeString" */
+    /* Discovery. */
+    bool has_identify;        /* wsmid:Identify; else discovery by Get of this_uri */
     const char *this_uri;     /* MS-WSMAN "this" resource, or NULL */
-    const char *ns_this;
+    const char *ns_this;      /* its This{Vendor,Version} element */
+    /* What the dialect can do with CIM resources. */
     const char *class_uri;    /* Get here (__cimnamespace, ClassName) for a CIM-XML CLASS, or NULL */
     bool can_create_delete;   /* Create and Delete of CIM instances */
     bool can_filter;          /* WQL / selector / association filters */
-    bool can_optimize;        /* OptimizeEnumeration, EnumerationMode */
-    bool appends_location;    /* instances carry a cim:Location EPR */
-    bool uuid_message_ids;    /* MessageID must be uuid:… */
+    bool can_optimize;        /* OptimizeEnumeration (items in EnumerateResponse) */
+    bool has_enum_modes;      /* EnumerationMode (EPRs, objects and EPRs) */
+    bool processes_options;   /* OptionSet, FragmentTransfer; else ignored unless mustUnderstand */
+    bool appends_location;    /* answers' instances carry a cim:Location EPR */
+    bool casts_to_base;       /* derived instances come back as the class asked for */
+    bool uuid_message_ids;    /* MessageID must be uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx */
+    /* How a server of this dialect words WMI's failures. */
+    const char *provider_id;  /* ProviderFault providerId (MS-WSMAN <3>), or NULL: provider/path */
+    bool wmi_error_detail;    /* an MSFT_WmiError instance in s:Detail (WinRM 3.0+) */
 };
 
 extern const struct wmgw_wsman_dialect wmgw_wsman_dialect_wsmv;
+extern const struct wmgw_wsman_dialect wmgw_wsman_dialect_2003;
 
 /* The dialect named s ("wsmv", "wsman2003"), or NULL. */
 const struct wmgw_wsman_dialect *wmgw_wsman_dialect_find(const char *name);
 
 /* True when ns is this dialect's wsman namespace (either accepted spelling). */
 bool wmgw_wsman_dialect_is_wsman_ns(const struct wmgw_wsman_dialect *d, const char *ns);
+/* True when ns is the namespace of the dialect's This element: ns_this, or
+ * "/this" under the alternative wsman spelling. */
+bool wmgw_wsman_dialect_is_this_ns(const struct wmgw_wsman_dialect *d, const char *ns);
 
 #endif
