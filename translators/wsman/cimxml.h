@@ -47,7 +47,10 @@ int wmgw_wsman_parse_resource_uri(const struct wmgw_wsman_dialect *d, const char
  * is 0); a request must say xsi:nil to set an array to NULL. */
 #define WMGW_WSMAN_W_REQUEST 1
 
-/* <p:Class xmlns:p=URI ... xsi:type="p:Class_Type"> properties </p:Class> */
+/* <p:Class xmlns:p=URI ... xsi:type="p:Class_Type"> properties </p:Class>;
+ * in an answer (no WMGW_WSMAN_W_REQUEST) of a dialect that appends
+ * locations, with cls known, a cim:Location EPR follows the properties.
+ * Readers skip cim:Location (every child in the dialect's cim namespace). */
 int wmgw_wsman_write_instance(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d,
                               const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls, unsigned flags);
 /* <w:XmlFragment xmlns:xsi=...> unqualified properties, named ones only </w:XmlFragment>;

@@ -5,9 +5,10 @@
  *
  * Shapes (protocol-notes §1.8): scalar -> element text; NULL -> xsi:nil;
  * array -> repeated elements (a NULL array is one nil element, an empty
- * array no element); datetime -> cim:Datetime / cim:Interval; reference ->
- * EPR content; embedded object -> nested element with its own class
- * namespace and xsi:type.
+ * array no element); datetime -> cim:Datetime / cim:Interval, or a DMTF
+ * string where the dialect says so; reference -> EPR content; embedded
+ * object -> nested element with its own class namespace and xsi:type; in
+ * answers of dialects that locate instances, a cim:Location EPR last.
  */
 #include "translators/wsman/cimxml.h"
 #include "cim/datetime.h"
@@ -70,19 +71,17 @@ static int close_tag(struct wmgw_buf *out, const char *pfx, const char *name)
 }
 
 /* qualified: cim:Datetime inside instances; a w:XmlFragment (qualified
- * false) carries an unqualified <Datetime>, as WinRM writes it. */
+ * false) carries an unqualified <Datetime>, as WinRM writes it.  The
+ * dialect says which kinds travel as ISO text and which as DMTF strings. */
 static int write_datetime(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d, const char *dmtf, bool qualified)
 {
     const char *pfx = qualified ? "cim:" : "";
-    const char *elem = d->datetime_element;
-    if (wmgw_cim_dmtf_has_wildcards(dmtf))
-        elem = "CIM_DateTime";
-    else if (wmgw_cim_dmtf_is_interval(dmtf) && d->interval_element != NULL)
-        elem = d->interval_element;
-    else if (wmgw_cim_dmtf_is_interval(dmtf))
-        elem = "CIM_DateTime";
+    const char *elem = wmgw_cim_dmtf_is_interval(dmtf) ? d->interval_element : d->datetime_element;
+    bool as_dmtf = elem == NULL || wmgw_cim_dmtf_has_wildcards(dmtf);
+    if (as_dmtf)
+        elem = d->dmtf_datetime_element;
     TRY(wmgw_buf_printf(out, "<%s%s>", pfx, elem));
-    if (strcmp(elem, "CIM_DateTime") == 0)
+    if (as_dmtf)
         TRY(wmgw_buf_addstr_xml(out, dmtf));
     else
         TRY(wmgw_cim_datetime_format_iso(dmtf, out) < 0 ? WMGW_EINVAL : 0);
@@ -190,6 +189,22 @@ static int write_props_ordered(struct wmgw_buf *out, const struct wmgw_wsman_dia
     return 0;
 }
 
+/* MS-WSMAN §3.1.4.1.27: the instance's own EPR, as its last child. */
+static int write_location(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d,
+                          const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls)
+{
+    struct wmgw_cim_ref *path = wmgw_cim_instance_path(inst, cls);
+    if (path == NULL)
+        return WMGW_ENOMEM;
+    int rc = wmgw_buf_printf(out, "<cim:Location xmlns:a=\"%s\" xmlns:w=\"%s\">", WMGW_NS_WSA, d->ns_wsman);
+    if (rc == 0)
+        rc = wmgw_wsman_write_epr(out, d, path);
+    if (rc == 0)
+        rc = wmgw_buf_addstr(out, "</cim:Location>");
+    wmgw_cim_ref_free(path);
+    return rc;
+}
+
 int wmgw_wsman_write_instance(struct wmgw_buf *out, const struct wmgw_wsman_dialect *d,
                               const struct wmgw_cim_instance *inst, const struct wmgw_cim_class *cls, unsigned flags)
 {
@@ -202,6 +217,10 @@ int wmgw_wsman_write_instance(struct wmgw_buf *out, const struct wmgw_wsman_dial
     TRY(wmgw_buf_addstr_xml(out, inst->class_name));
     TRY(wmgw_buf_addstr(out, "_Type\">"));
     TRY(write_props_ordered(out, d, "p", inst, cls, NULL, 0, flags));
+    /* Servers of such a dialect locate what they answer; clients strip it
+     * (MS-WSMAN <17>), so requests never carry it. */
+    if (d->appends_location && cls != NULL && !(flags & WMGW_WSMAN_W_REQUEST))
+        TRY(write_location(out, d, inst, cls));
     TRY(wmgw_buf_addstr(out, "</p:"));
     TRY(wmgw_buf_addstr_xml(out, inst->class_name));
     return wmgw_buf_addc(out, '>');

@@ -10,7 +10,10 @@
  * names (classes, methods, properties) must be plain CIM names, checked
  * here, because no escaping makes `<p:Na"me>` well-formed.
  *
- * Namespace URIs of the wsman and cim prefixes come from the dialect table.
+ * Namespace URIs of the wsman and cim prefixes come from the dialect table,
+ * and so does what may be sent at all (filters, OptimizeEnumeration,
+ * EnumerationMode; Identify or a Get of the "this" resource).  MessageIDs
+ * are always uuid: (what the 2003 R2 dialect requires, any dialect accepts).
  */
 #include "translators/wsman/soap.h"
 #include "util/buf.h"
@@ -148,11 +151,15 @@ static int header(struct wmgw_buf *out, const struct wmgw_soap_request *q, const
 
 static int enumerate_body(struct wmgw_buf *out, const struct wmgw_soap_request *q)
 {
+    /* What the dialect cannot do is never sent: a 2003 R2 host faults on
+     * any filter, and would ignore the rest (MS-WSMAN §3.1.4.1.13, .16, .17). */
+    if (q->wql != NULL && !q->d->can_filter)
+        return WMGW_EUNSUPPORTED;
     TRY(wmgw_buf_addstr(out, "<n:Enumerate>"));
     if (q->optimize && q->d->can_optimize)
         TRY(wmgw_buf_printf(out, "<w:OptimizeEnumeration/><w:MaxElements>%u</w:MaxElements>",
                             q->max_elements ? q->max_elements : 1));
-    if (q->epr_only)
+    if (q->epr_only && q->d->has_enum_modes)
         TRY(wmgw_buf_addstr(out, "<w:EnumerationMode>EnumerateEPR</w:EnumerationMode>"));
     if (q->wql != NULL) {
         TRY(wmgw_buf_addstr(out, "<w:Filter Dialect=\"" WMGW_FILTER_WQL "\">"));
