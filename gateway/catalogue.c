@@ -157,7 +157,8 @@ int wmgw_catalogue_load(const char *dir, struct wmgw_catalogue **out, struct wmg
             continue;
         char **nn = n < MAX_FILES ? realloc(names, (n + 1) * sizeof(*nn)) : NULL;
         if (nn == NULL) {
-            rc = n < MAX_FILES ? WMGW_ENOMEM : wmgw_err_set(err, WMGW_ECONFIG, "class-catalogue: too many files in %s", dir);
+            rc = n < MAX_FILES ? WMGW_ENOMEM
+                               : wmgw_err_set(err, WMGW_ECONFIG, "class-catalogue: too many files in %s", dir);
             break;
         }
         names = nn;

@@ -3,9 +3,12 @@
  *
  * A mutex-guarded list keyed by (backend id, namespace, class), each entry
  * counted.  A miss starts a GET_CLASS call on the asking worker; the
- * result joins the cache and is handed to the caller.
+ * result joins the cache and is handed to the caller.  A host whose
+ * protocol has no class retrieval gets the class catalogue's schema
+ * (catalogue.h), never a backend call.
  */
 #include "gateway/classes.h"
+#include "gateway/catalogue.h"
 #include "gateway/gateway.h"
 #include "gateway/hosts.h"
 #include "util/err.h"
@@ -195,9 +198,38 @@ static const struct wmgw_sink_ops fetch_sink = {
     .on_done = on_done,
 };
 
+/* A host that cannot describe its classes (no WMGW_CAP_CLASS_SCHEMA: the
+ * Windows Server 2003 R2 dialect) has them described by the catalogue. */
+static void from_catalogue(struct wmgw_gateway *gw, struct wmgw_host *host, const char *ns, const char *class_name,
+                           wmgw_class_cb cb, void *data)
+{
+    struct wmgw_class_entry *e = gw->catalogue ? wmgw_catalogue_get(gw->catalogue, ns, class_name) : NULL;
+    if (e != NULL) {
+        cb(data, e, NULL);
+        return;
+    }
+    struct wmgw_backend_error err;
+    const char *proto = wmgw_protocol_name(wmgw_host_protocol(host));
+    if (gw->catalogue == NULL)
+        wmgw_backend_error_set(&err, WMGW_ENOTFOUND,
+                               "host %s (protocol %s) cannot describe its classes and no class catalogue is "
+                               "configured ([server] class-catalogue), so class %s of %s is unknown",
+                               host->cfg.backend->name, proto, class_name, ns);
+    else
+        wmgw_backend_error_set(&err, WMGW_ENOTFOUND,
+                               "class %s of namespace %s is not in the class catalogue (%s); host %s (protocol %s) "
+                               "cannot describe its classes",
+                               class_name, ns, wmgw_catalogue_dir(gw->catalogue), host->cfg.backend->name, proto);
+    cb(data, NULL, &err);
+}
+
 struct wmgw_class_fetch *wmgw_classes_get(struct wmgw_gateway *gw, struct wmgw_worker *w, struct wmgw_host *host,
                                           const char *ns, const char *class_name, wmgw_class_cb cb, void *data)
 {
+    if (!(wmgw_host_caps(host) & WMGW_CAP_CLASS_SCHEMA)) {
+        from_catalogue(gw, host, ns, class_name, cb, data);
+        return NULL;
+    }
     struct wmgw_class_entry *e = wmgw_classes_peek(gw->classes, host->cfg.backend->id, ns, class_name);
     if (e != NULL) {
         cb(data, e, NULL);
@@ -218,8 +250,7 @@ struct wmgw_class_fetch *wmgw_classes_get(struct wmgw_gateway *gw, struct wmgw_w
     f->cb = cb;
     f->data = data;
     struct wmgw_call *c = &f->call;
-    c->tr = wmgw_translator_for(host->cfg.backend->protocol);
-    c->backend = host->cfg.backend;
+    wmgw_host_prepare_call(host, c);
     c->transport = w->transport;
     c->op.kind = WMGW_OP_GET_CLASS;
     c->op.namespace_ = f->ns;

@@ -3,6 +3,12 @@
  * the gateway (PR_SET_PDEATHSIG); its hosts listen on 127.0.77.x with a
  * password made up for this run, which only the gateway knows, so callers
  * never hold a backend credential even in the demo.
+ *
+ * The fleet shows every way a host is reached: MS-WSMV hosts configured as
+ * such, one configured `protocol = auto` (detected on first use, shown as
+ * detectedProtocol), and a Windows Server 2003 R2 host (the MS-WSMAN
+ * dialect), whose class schemas come from the class catalogue: the same
+ * fixture files wmsim loads, so its schemas are the simulated hosts' own.
  */
 #include "gateway/demo.h"
 #include "gateway/config.h"
@@ -23,12 +29,21 @@
 
 #define DEMO_PORT 15985
 
+/* The fixture directory wmsim loads (WMSIM_FIXTURES overrides it there
+ * too), compiled in by CMake. */
+#ifndef WMGW_DEMO_FIXTURES
+#define WMGW_DEMO_FIXTURES "tests/sim/fixtures"
+#endif
+
+/* sim: the simulated computer's name (its data follow it and its number,
+ * the position here). */
 static const struct {
-    const char *name, *address, *groups;
+    const char *name, *address, *groups, *protocol, *sim, *dialect;
 } demo_hosts[] = {
-    {"dc01", "127.0.77.1", "domain-controllers,prod"},
-    {"web01", "127.0.77.2", "web,prod"},
-    {"web02", "127.0.77.3", "web,test"},
+    {"dc01", "127.0.77.1", "domain-controllers,prod", "wsmv", "WMSIM-01", "wsmv"},
+    {"web01", "127.0.77.2", "web,prod", "auto", "WMSIM-02", "wsmv"},
+    {"web02", "127.0.77.3", "web,test", "wsmv", "WMSIM-03", "wsmv"},
+    {"legacy01", "127.0.77.4", "legacy,test", "wsman2003", "WMSIM-04", "wsman2003"},
 };
 #define NDEMO (sizeof(demo_hosts) / sizeof(demo_hosts[0]))
 
@@ -73,11 +88,22 @@ int wmgw_demo_start(struct wmgw_config *config, const char *argv0, pid_t *child,
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         dup2(pipefd[1], STDOUT_FILENO);
         close(pipefd[0]);
-        char port[16], hosts[16];
-        snprintf(port, sizeof(port), "%d", DEMO_PORT);
-        snprintf(hosts, sizeof(hosts), "%zu", NDEMO);
-        execl(wmsim, "wmsim", "--hosts", hosts, "--first-address", demo_hosts[0].address, "--port", port, "--user",
-              user, "--bench-instances", "5000", (char *)NULL);
+        char listen[NDEMO][128];
+        char *args[2 * NDEMO + 8];
+        size_t n = 0;
+        args[n++] = "wmsim";
+        for (size_t i = 0; i < NDEMO; i++) {
+            snprintf(listen[i], sizeof(listen[i]), "%s:%d,name=%s,dialect=%s", demo_hosts[i].address, DEMO_PORT,
+                     demo_hosts[i].sim, demo_hosts[i].dialect);
+            args[n++] = "--listen";
+            args[n++] = listen[i];
+        }
+        args[n++] = "--user";
+        args[n++] = user;
+        args[n++] = "--bench-instances";
+        args[n++] = "5000";
+        args[n] = NULL;
+        execv(wmsim, args);
         _exit(127);
     }
     close(pipefd[1]);
@@ -105,13 +131,22 @@ int wmgw_demo_start(struct wmgw_config *config, const char *argv0, pid_t *child,
         if (rc == 0)
             rc = wmgw_config_set(config, section, "port", portv, err);
         if (rc == 0)
-            rc = wmgw_config_set(config, section, "protocol", "wsmv", err);
+            rc = wmgw_config_set(config, section, "protocol", demo_hosts[i].protocol, err);
         if (rc == 0)
             rc = wmgw_config_set(config, section, "user", "demo", err);
         if (rc == 0)
             rc = wmgw_config_set(config, section, "password", password, err);
         if (rc == 0)
             rc = wmgw_config_set(config, section, "groups", demo_hosts[i].groups, err);
+        if (rc != 0) {
+            wmgw_demo_stop(pid);
+            return rc;
+        }
+    }
+    /* The 2003 host cannot describe its classes: the catalogue does. */
+    if (config->class_catalogue == NULL) {
+        const char *dir = getenv("WMSIM_FIXTURES") ? getenv("WMSIM_FIXTURES") : WMGW_DEMO_FIXTURES;
+        int rc = wmgw_config_set(config, "server", "class-catalogue", dir, err);
         if (rc != 0) {
             wmgw_demo_stop(pid);
             return rc;
@@ -134,9 +169,12 @@ void wmgw_demo_print(const struct wmgw_config *config)
            "  curl -s %s/v1/hosts/dc01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=WinRM\n"
            "  curl -s -X POST %s/v1/hosts/web01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=Spooler/methods/StopService\n"
            "  curl -s -H 'Accept: application/x-ndjson' %s/v1/hosts/web02/namespaces/root%%2Ftest/classes/Sim_Bench/instances | head\n"
+           "  curl -s %s/v1/hosts/web01                       # protocol auto: detectedProtocol\n"
+           "  curl -s '%s/v1/hosts/legacy01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances?filter=StartMode%%3D%%27Auto%%27&select=Name&limit=3'\n"
+           "                                                     # Windows Server 2003 R2: filtered by the gateway\n"
            "  curl -s %s/openapi.json\n\n"
            "Press Ctrl-C to stop.\n",
-           base, base, base, base, base, base, base);
+           base, base, base, base, base, base, base, base, base);
     fflush(stdout);
 }
 

@@ -1,10 +1,14 @@
 /*
- * exec.c: one REST call's backend operation (exec.h).
+ * exec.c: one REST call's backend operation (exec.h): the host and
+ * namespace of the path, the protocol (detected once for protocol auto),
+ * the classes the call decodes with, and the translator call itself.
  */
 #include "gateway/exec.h"
 #include "cim/path.h"
+#include "gateway/assoc.h"
 #include "util/err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +20,8 @@ static void exec_dispose(void *p)
         wmgw_class_fetch_cancel(x->fetch);
     if (x->call_running)
         wmgw_call_cancel(&x->call);
+    if (x->detecting)
+        wmgw_call_cancel(&x->detect);
     for (size_t i = 0; i < x->nlent; i++)
         wmgw_class_entry_unref(x->lent[i]);
     for (size_t i = 0; i < x->nwant; i++)
@@ -177,6 +183,11 @@ static void on_class_ready(void *data, struct wmgw_class_entry *e, const struct 
 {
     struct wmgw_exec *x = data;
     x->fetch = NULL;
+    if (err != NULL && !(wmgw_exec_caps(x) & WMGW_CAP_CLASS_SCHEMA)) {
+        /* The catalogue's answer, not the host's: no backend error to keep. */
+        wmgw_respond_problem(x->r, err->code, "%s", err->message);
+        return;
+    }
     if (err != NULL) {
         wmgw_respond_backend_error(x->r, x->host_name, err);
         return;
@@ -186,14 +197,87 @@ static void on_class_ready(void *data, struct wmgw_class_entry *e, const struct 
     fetch_dependencies(x);
 }
 
-void wmgw_exec_with_class(struct wmgw_exec *x, const char *other, wmgw_exec_ready_cb ready)
+static void fetch_class(struct wmgw_exec *x)
 {
-    x->ready = ready;
-    struct wmgw_class_fetch *f = wmgw_classes_get(x->r->gw, x->r->worker, x->host, x->ns,
-                                                  other ? other : x->class_name, on_class_ready, x);
+    struct wmgw_class_fetch *f =
+        wmgw_classes_get(x->r->gw, x->r->worker, x->host, x->ns, x->want_class, on_class_ready, x);
     /* A cache hit has already called back (and may have answered). */
     if (f != NULL)
         x->fetch = f;
+}
+
+void wmgw_exec_with_class(struct wmgw_exec *x, const char *other, wmgw_exec_ready_cb ready)
+{
+    x->ready = ready;
+    x->want_class = other ? other : x->class_name;
+    if (wmgw_host_needs_detection(x->host)) {
+        wmgw_exec_detect(x, fetch_class);
+        return;
+    }
+    fetch_class(x);
+}
+
+/* --- protocol detection ------------------------------------------------------- */
+
+static void on_detect_identity(struct wmgw_call *call, const struct wmgw_identity *id)
+{
+    struct wmgw_exec *x = call->sink_data;
+    x->identity = *id;
+    x->has_identity = true;
+}
+
+static void on_detect_done(struct wmgw_call *call, const struct wmgw_backend_error *err)
+{
+    struct wmgw_exec *x = call->sink_data;
+    x->detecting = false;
+    wmgw_host_record(x->host, err);
+    if (err != NULL) {
+        struct wmgw_backend_error e = *err;
+        char msg[sizeof(e.message)];
+        snprintf(msg, sizeof(msg), "cannot detect the protocol of host %.63s (protocol auto): %.380s", x->host_name,
+                 err->message[0] ? err->message : wmgw_err_summary(err->code));
+        memcpy(e.message, msg, sizeof(msg));
+        wmgw_respond_backend_error(x->r, x->host_name, &e);
+        return;
+    }
+    /* An identity without a protocol leaves the host undetected: the call
+     * goes on as the translator assumes (MS-WSMV), the next one asks again. */
+    if (x->has_identity)
+        wmgw_host_set_identity(x->host, &x->identity);
+    x->detected(x);
+}
+
+static const struct wmgw_sink_ops detect_sink = {
+    .on_identity = on_detect_identity,
+    .on_done = on_detect_done,
+};
+
+void wmgw_exec_detect(struct wmgw_exec *x, wmgw_exec_ready_cb ready)
+{
+    if (!wmgw_host_needs_detection(x->host)) {
+        ready(x);
+        return;
+    }
+    struct wmgw_call *c = &x->detect;
+    memset(c, 0, sizeof(*c));
+    wmgw_host_prepare_call(x->host, c);
+    c->transport = x->r->worker->transport;
+    c->op.kind = WMGW_OP_IDENTIFY;
+    c->sink = &detect_sink;
+    c->sink_data = x;
+    x->detected = ready;
+    x->has_identity = false;
+    int rc = wmgw_call_start(c);
+    if (rc != 0) {
+        wmgw_respond_problem(x->r, rc, "cannot detect the protocol of host %s (protocol auto)", x->host_name);
+        return;
+    }
+    x->detecting = true;
+}
+
+unsigned wmgw_exec_caps(struct wmgw_exec *x)
+{
+    return wmgw_host_caps(x->host);
 }
 
 /* Lends a cached class to the translator for the life of this call. */
@@ -208,8 +292,7 @@ static const struct wmgw_cim_class *lookup_class(void *ctx, const char *ns, cons
 int wmgw_exec_start(struct wmgw_exec *x, const struct wmgw_sink_ops *sink)
 {
     struct wmgw_call *c = &x->call;
-    c->tr = wmgw_translator_for(x->host->cfg.backend->protocol);
-    c->backend = x->host->cfg.backend;
+    wmgw_host_prepare_call(x->host, c);
     c->transport = x->r->worker->transport;
     c->sink = sink;
     c->sink_data = x;
@@ -221,9 +304,16 @@ int wmgw_exec_start(struct wmgw_exec *x, const struct wmgw_sink_ops *sink)
         c->op.class_name = x->class_name;
     if (c->op.cls == NULL && x->cls != NULL)
         c->op.cls = x->cls->cls;
+    /* What the protocol cannot filter by association, the gateway does. */
+    if (c->op.kind == WMGW_OP_QUERY && c->op.query != NULL && c->op.query->kind != WMGW_WQL_SELECT &&
+        !(wmgw_exec_caps(x) & WMGW_CAP_ASSOCIATIONS))
+        c->tr = wmgw_assoc_translator(x);
     int rc = wmgw_call_start(c);
     if (rc != 0) {
-        wmgw_respond_problem(x->r, rc, "cannot start the operation on host %s", x->host_name);
+        if (c->start_error.message[0] != '\0')
+            wmgw_respond_problem(x->r, rc, "host %s: %s", x->host_name, c->start_error.message);
+        else
+            wmgw_respond_problem(x->r, rc, "cannot start the operation on host %s", x->host_name);
         return rc;
     }
     x->call_running = true;

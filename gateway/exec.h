@@ -36,13 +36,30 @@ struct wmgw_exec {
     size_t nwant;
     char *want[8];
     void *data;                 /* the handler's own state */
+    /* protocol auto: the IDENTIFY that detects the host's protocol first */
+    struct wmgw_call detect;
+    bool detecting;
+    wmgw_exec_ready_cb detected;
+    struct wmgw_identity identity;
+    bool has_identity;
+    const char *want_class;     /* what wmgw_exec_with_class fetches after detection */
 };
 
 /* Resolves {host}, {namespace} and (when the route has it) {class}; answers
  * 400/404 itself and returns NULL then. */
 struct wmgw_exec *wmgw_exec_new(struct wmgw_request *r);
+/* Makes sure the host's protocol is known, then calls ready: for a host
+ * configured `protocol = auto` whose protocol no call has detected yet, an
+ * IDENTIFY runs first and its answer is kept on the host (hosts.h), so
+ * every later call, of any request, speaks the detected protocol.
+ * Answers the error itself when the host cannot be identified. */
+void wmgw_exec_detect(struct wmgw_exec *x, wmgw_exec_ready_cb ready);
+/* What the host's protocol can do (WMGW_CAP_*); after detection. */
+unsigned wmgw_exec_caps(struct wmgw_exec *x);
 /* Fetches the schema of x->class_name (or `other` when given) and calls
- * ready; answers the error itself when it cannot. */
+ * ready; answers the error itself when it cannot.  Detects first
+ * (wmgw_exec_detect).  Hosts without WMGW_CAP_CLASS_SCHEMA take schemas
+ * from the class catalogue (classes.c, catalogue.h). */
 void wmgw_exec_with_class(struct wmgw_exec *x, const char *other, wmgw_exec_ready_cb ready);
 /* Makes sure class_name (and every class it names) is lent to this call,
  * fetching what is missing, then calls ready; answers errors itself.
@@ -55,7 +72,10 @@ const struct wmgw_cim_class *wmgw_exec_class(struct wmgw_exec *x, const char *cl
 bool wmgw_exec_has_class(struct wmgw_exec *x, const char *class_name);
 
 /* Prepares x->call for op kind (backend, transport, class lookups, sink)
- * and starts it; answers the error itself when it cannot start. */
+ * and starts it; answers the error itself when it cannot start.  An
+ * ASSOCIATORS OF / REFERENCES OF query on a host whose protocol has no
+ * association filter runs in the gateway instead (assoc.h), behind the
+ * same sink. */
 int wmgw_exec_start(struct wmgw_exec *x, const struct wmgw_sink_ops *sink);
 /* Records the outcome for host health; call from on_done. */
 void wmgw_exec_finished(struct wmgw_exec *x, const struct wmgw_backend_error *err);

@@ -220,8 +220,9 @@ static int put_host(struct wmgw_request *r, const char *name, bool replace)
         return 0;
     const char *body_name = json_string_value(json_object_get(body, "name"));
     if (replace && body_name != NULL && strcasecmp(body_name, name) != 0) {
-        json_decref(body);
+        /* body_name lives in body: answer before letting it go. */
         wmgw_respond_problem(r, WMGW_EINVAL, "the body names host %s but the path names %s", body_name, name);
+        json_decref(body);
         return 0;
     }
     if (!wmgw_host_name_valid(name)) {

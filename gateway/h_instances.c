@@ -177,10 +177,15 @@ static void list_ready(struct wmgw_exec *x)
     paging.cursor.select = sel;
     struct wmgw_op *op = &x->call.op;
     op->kind = WMGW_OP_ENUMERATE;
-    op->query = (q->where != NULL || !q->select_all) ? q : NULL;
-    op->limit = limit;
-    op->cursor = c.backend ? h2o_strdup(&r->req->pool, c.backend, SIZE_MAX).base : NULL;
-    wmgw_stream_start(x, a->ndjson, &paging);
+    /* The host filters and projects, or the gateway does (filter.h). */
+    int rc = wmgw_filter_plan(x, &paging.filter, q, limit,
+                              c.backend ? h2o_strdup(&r->req->pool, c.backend, SIZE_MAX).base : NULL, op);
+    if (rc != 0)
+        wmgw_respond_problem(r, rc, "%s",
+                             rc == WMGW_EGONE ? "cursor: the host's protocol changed since; start the listing again"
+                                              : "cursor: not valid");
+    else
+        wmgw_stream_start(x, a->ndjson, &paging);
     wmgw_buf_dispose(&where);
     free(sel);
     wmgw_cursor_dispose(&c);
@@ -253,6 +258,26 @@ int wmgw_h_get_instance(struct wmgw_request *r)
 }
 
 /* --- create ------------------------------------------------------------------- */
+
+/* Create and delete are decided from the host's caps before any backend
+ * call: the Windows Server 2003 R2 dialect has neither (MS-WSMAN <2>).
+ * The 405 carries Allow (the path's other methods, respond.c). */
+static bool refuse_create_delete(struct wmgw_exec *x)
+{
+    if (wmgw_exec_caps(x) & WMGW_CAP_CREATE_DELETE)
+        return false;
+    enum wmgw_protocol p = wmgw_host_protocol(x->host);
+    if (p == WMGW_PROTO_WSMAN2003)
+        wmgw_respond_problem(x->r, WMGW_ENOTALLOWED,
+                             "host %s speaks the Windows Server 2003 R2 dialect of WS-Management (MS-WSMAN), "
+                             "which cannot create or delete CIM instances",
+                             x->host_name);
+    else
+        wmgw_respond_problem(x->r, WMGW_ENOTALLOWED,
+                             "the protocol of host %s (%s) cannot create or delete CIM instances", x->host_name,
+                             wmgw_protocol_name(p));
+    return true;
+}
 
 struct write_args {
     json_t *body;
@@ -364,16 +389,22 @@ static void create_ready(struct wmgw_exec *x)
     wmgw_result_start(x, create_done, a);
 }
 
+static void create_detected(struct wmgw_exec *x)
+{
+    if (refuse_create_delete(x))
+        return;
+    struct write_args *a = write_args_new(x->r, true);
+    if (a == NULL)
+        return;
+    x->data = a;
+    wmgw_exec_with_class(x, NULL, create_ready);
+}
+
 int wmgw_h_create_instance(struct wmgw_request *r)
 {
     struct wmgw_exec *x = wmgw_exec_new(r);
-    if (x == NULL)
-        return 0;
-    struct write_args *a = write_args_new(r, true);
-    if (a == NULL)
-        return 0;
-    x->data = a;
-    wmgw_exec_with_class(x, NULL, create_ready);
+    if (x != NULL)
+        wmgw_exec_detect(x, create_detected);
     return 0;
 }
 
@@ -526,14 +557,20 @@ static void delete_ready(struct wmgw_exec *x)
     start_delete(x, a);
 }
 
+static void delete_detected(struct wmgw_exec *x)
+{
+    if (refuse_create_delete(x))
+        return;
+    struct write_args *a = write_args_new(x->r, false);
+    a->if_match = if_match_of(x->r);
+    x->data = a;
+    wmgw_exec_with_class(x, NULL, delete_ready);
+}
+
 int wmgw_h_delete_instance(struct wmgw_request *r)
 {
     struct wmgw_exec *x = wmgw_exec_new(r);
-    if (x == NULL)
-        return 0;
-    struct write_args *a = write_args_new(r, false);
-    a->if_match = if_match_of(r);
-    x->data = a;
-    wmgw_exec_with_class(x, NULL, delete_ready);
+    if (x != NULL)
+        wmgw_exec_detect(x, delete_detected);
     return 0;
 }

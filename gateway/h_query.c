@@ -9,6 +9,12 @@
  * whose result classes are not all known yet first lists the results'
  * references (cheap: keys only), fetches the missing schemas, then runs
  * for real.
+ *
+ * A host whose protocol cannot run WQL (the Windows Server 2003 R2
+ * dialect) gets the same answers: a SELECT becomes an enumeration of its
+ * FROM class filtered by the gateway (filter.h), an association query is
+ * evaluated by the gateway (assoc.h); neither needs the discovery phase,
+ * because the stream fetches a class it meets before it writes the item.
  */
 #include "cim/path.h"
 #include "cim/wql.h"
@@ -72,6 +78,15 @@ static void run_query(struct wmgw_exec *x)
     paging.cursor.namespace_ = x->ns;
     paging.cursor.scope = s->scope;
     paging.cursor.query = s->query_text;
+    if (s->q->kind == WMGW_WQL_SELECT) {
+        int rc = wmgw_filter_plan(x, &paging.filter, s->q, s->limit, s->cursor, op);
+        if (rc != 0) {
+            wmgw_respond_problem(x->r, rc, "%s",
+                                 rc == WMGW_EGONE ? "cursor: the host's protocol changed since; run the query again"
+                                                  : "cursor: not valid");
+            return;
+        }
+    }
     wmgw_stream_start(x, s->ndjson, &paging);
 }
 
@@ -108,7 +123,12 @@ static void fetch_next_class(struct wmgw_exec *x)
         x->fetch = wmgw_classes_get(x->r->gw, x->r->worker, x->host, x->ns, name, class_fetched, x);
         return;
     }
-    run_query(x);
+    /* And the classes those name (reference targets, embedded objects), so
+     * a reference's keys are typed as on any other route. */
+    if (s->nclasses > 0)
+        wmgw_exec_need_class(x, s->classes[0], run_query);
+    else
+        run_query(x);
 }
 
 static void discover_ref(struct wmgw_call *call, struct wmgw_cim_ref *ref)
@@ -188,7 +208,7 @@ static void select_ready(struct wmgw_exec *x)
         wmgw_respond_problem(x->r, WMGW_EINVAL, "%s", err.message);
         return;
     }
-    if (!s->q->select_all || s->cursor != NULL) {
+    if (!s->q->select_all || s->cursor != NULL || !(wmgw_exec_caps(x) & WMGW_CAP_FILTER)) {
         run_query(x);
         return;
     }
@@ -202,8 +222,8 @@ static void start_parsed(struct wmgw_exec *x)
         wmgw_exec_with_class(x, s->q->class_name, select_ready);
         return;
     }
-    if (s->cursor != NULL) /* the classes were fetched for the first page */
-        run_query(x);
+    if (s->cursor != NULL || !(wmgw_exec_caps(x) & WMGW_CAP_ASSOCIATIONS))
+        run_query(x); /* classes fetched for the first page, or as they come */
     else
         discover(x);
 }
@@ -261,7 +281,7 @@ int wmgw_h_query_host(struct wmgw_request *r)
             return 0;
         }
     }
-    start_parsed(x);
+    wmgw_exec_detect(x, start_parsed); /* protocol auto: known before the first call */
     return 0;
 }
 

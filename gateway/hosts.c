@@ -188,3 +188,34 @@ void wmgw_host_set_identity(struct wmgw_host *h, const struct wmgw_identity *id)
         h->detected = id->protocol;
     pthread_mutex_unlock(&h->lock);
 }
+
+static enum wmgw_protocol detected_of(struct wmgw_host *h)
+{
+    pthread_mutex_lock(&h->lock);
+    enum wmgw_protocol p = h->detected;
+    pthread_mutex_unlock(&h->lock);
+    return p;
+}
+
+enum wmgw_protocol wmgw_host_protocol(struct wmgw_host *h)
+{
+    enum wmgw_protocol p = h->cfg.backend->protocol;
+    return p == WMGW_PROTO_AUTO ? detected_of(h) : p;
+}
+
+bool wmgw_host_needs_detection(struct wmgw_host *h)
+{
+    return wmgw_host_protocol(h) == WMGW_PROTO_AUTO;
+}
+
+unsigned wmgw_host_caps(struct wmgw_host *h)
+{
+    return wmgw_translator_caps(h->cfg.backend, detected_of(h));
+}
+
+void wmgw_host_prepare_call(struct wmgw_host *h, struct wmgw_call *call)
+{
+    call->backend = h->cfg.backend;
+    call->protocol = detected_of(h);
+    call->tr = wmgw_translator_for(wmgw_host_protocol(h));
+}

@@ -55,4 +55,16 @@ void wmgw_host_unref(struct wmgw_host *h);
 void wmgw_host_record(struct wmgw_host *h, const struct wmgw_backend_error *err);
 void wmgw_host_set_identity(struct wmgw_host *h, const struct wmgw_identity *id);
 
+/* What IDENTIFY found for a protocol-auto host (WMGW_PROTO_AUTO while
+ * unknown); for other hosts, their configured protocol. */
+enum wmgw_protocol wmgw_host_protocol(struct wmgw_host *h);
+/* A protocol-auto host whose protocol is not known yet: its first call
+ * must be IDENTIFY (exec.c does that). */
+bool wmgw_host_needs_detection(struct wmgw_host *h);
+/* What the host's translator can do (WMGW_CAP_*), for its protocol. */
+unsigned wmgw_host_caps(struct wmgw_host *h);
+/* Points call at the host: backend, translator and the detected protocol
+ * (translator.h, wmgw_call.protocol).  The caller sets the rest. */
+void wmgw_host_prepare_call(struct wmgw_host *h, struct wmgw_call *call);
+
 #endif

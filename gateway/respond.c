@@ -8,6 +8,7 @@
  * WS-Management fault and WMI error exactly as the host sent them.
  */
 #include "cim/json.h"
+#include "gateway/hosts.h"
 #include "gateway/request.h"
 #include "translators/translator.h"
 #include "util/err.h"
@@ -290,10 +291,22 @@ static int problem_status(struct wmgw_request *r, int code)
     return wmgw_err_http_status(code);
 }
 
-static int backend_member(struct wmgw_buf *out, const struct wmgw_backend_error *e)
+/* The protocol that carried a host's error (openapi.json ProblemBackend):
+ * the host's configured one, or what protocol auto detected. */
+static const char *protocol_of(struct wmgw_request *r, const char *host)
+{
+    struct wmgw_host *h = host != NULL && r->gw->hosts != NULL ? wmgw_hosts_get(r->gw->hosts, host) : NULL;
+    enum wmgw_protocol p = h != NULL ? wmgw_host_protocol(h) : WMGW_PROTO_AUTO;
+    wmgw_host_unref(h);
+    return p != WMGW_PROTO_AUTO ? wmgw_protocol_name(p) : NULL;
+}
+
+static int backend_member(struct wmgw_buf *out, const char *protocol, const struct wmgw_backend_error *e)
 {
     bool first = true;
     int rc = wmgw_buf_addstr(out, ",\"backend\":{");
+    if (rc == 0 && protocol != NULL)
+        rc = add_string_member(out, &first, "protocol", protocol);
     if (rc == 0 && e->fault_code[0])
         rc = add_string_member(out, &first, "faultCode", e->fault_code);
     if (rc == 0 && e->fault_subcode[0])
@@ -347,7 +360,7 @@ int wmgw_problem_json(struct wmgw_buf *out, struct wmgw_request *r, int code, co
     if (rc == 0 && position >= 0)
         rc = wmgw_buf_printf(out, ",\"position\":%ld", position);
     if (rc == 0 && e != NULL)
-        rc = backend_member(out, e);
+        rc = backend_member(out, protocol_of(r, host), e);
     return rc ? rc : wmgw_buf_addc(out, '}');
 }
 

@@ -4,6 +4,9 @@
  * Two buffers: `fill` receives the JSON of decoded items while `flight` is
  * with h2o.  When h2o calls proceed (flight sent), fill becomes flight; when
  * both are empty and the translator paused at a batch end, it is resumed.
+ * Where the host cannot filter, each typed item passes the gateway's own
+ * WHERE/SELECT (filter.h) first; a full page then stops the backend call
+ * itself and ends with a "skip:" cursor.
  */
 #include "gateway/stream.h"
 #include "cim/json.h"
@@ -23,6 +26,7 @@ struct stream {
     struct wmgw_exec *x;
     bool ndjson;
     bool started, sending, paused, done, failed, final_sent;
+    bool stopped;                 /* the gateway's filter filled the page: ignore the rest */
     struct wmgw_buf fill, flight;
     size_t count;
     struct wmgw_stream_paging paging;
@@ -38,6 +42,8 @@ struct stream {
 };
 
 static void send_more(struct stream *s);
+static void done_written(struct stream *s);
+static void finish_stopped(struct stream *s);
 
 static void stream_dispose(void *p)
 {
@@ -76,12 +82,30 @@ static int write_item_sep(struct stream *s)
     return s->count > 0 ? wmgw_buf_addc(&s->fill, ',') : 0;
 }
 
-/* Writes one decoded instance (its class is lent to the call by now). */
+static void set_next(struct stream *s, const char *backend_cursor);
+
+/* Writes one decoded instance (its class is lent to the call by now),
+ * unless the gateway's own filter drops it or stops the page at it. */
 static void write_instance_item(struct stream *s, struct wmgw_cim_instance *inst)
 {
     struct wmgw_exec *x = s->x;
+    if (s->stopped)
+        return;
     const struct wmgw_wql_query *q = x->call.op.query;
     int rc = wmgw_normalize_instance(x, inst, q != NULL && q->kind == WMGW_WQL_SELECT && !q->select_all);
+    struct wmgw_filter *f = &s->paging.filter;
+    if (rc == 0 && f->active) {
+        enum wmgw_filter_verdict v = wmgw_filter_item(f, x, inst, &rc);
+        if (v == WMGW_FILTER_STOP) {
+            char cursor[64];
+            wmgw_filter_cursor(f, cursor, sizeof(cursor));
+            set_next(s, cursor);
+            s->stopped = true;
+            return;
+        }
+        if (v == WMGW_FILTER_DROP && rc == 0)
+            return;
+    }
     const struct wmgw_cim_class *cls = wmgw_exec_class(x, inst->class_name);
     if (rc == 0)
         rc = write_item_sep(s);
@@ -103,10 +127,16 @@ static void on_instance(struct wmgw_call *call, struct wmgw_cim_instance *inst)
 {
     struct wmgw_exec *x = call->sink_data;
     struct stream *s = x->data;
+    if (s->stopped) {
+        wmgw_cim_instance_unref(inst);
+        return;
+    }
     if (s->npending == 0 && wmgw_exec_has_class(x, inst->class_name)) {
         write_instance_item(s, inst);
         wmgw_cim_instance_unref(inst);
-        if (s->started && !s->sending && s->fill.len >= FLUSH_AT)
+        if (s->stopped)
+            finish_stopped(s);
+        else if (s->started && !s->sending && s->fill.len >= FLUSH_AT)
             send_more(s);
         return;
     }
@@ -159,7 +189,10 @@ static void drain_pending(struct stream *s, void (*then)(struct stream *s))
         wmgw_cim_instance_unref(s->pending[i]);
     }
     s->npending = 0;
-    s->then(s);
+    if (s->stopped && !s->final_sent && !(s->done && s->then == done_written))
+        finish_stopped(s);
+    else
+        s->then(s);
 }
 
 static void write_pending(struct wmgw_exec *x)
@@ -229,7 +262,13 @@ static void batch_written(struct stream *s)
 static void on_cursor(struct wmgw_call *call, const char *cursor)
 {
     struct wmgw_exec *x = call->sink_data;
-    struct stream *s = x->data;
+    set_next(x->data, cursor);
+}
+
+/* The "next" link: this listing's cursor around the continuation. */
+static void set_next(struct stream *s, const char *cursor)
+{
+    struct wmgw_exec *x = s->x;
     struct wmgw_cursor *c = &s->paging.cursor;
     free(c->backend);
     c->backend = strdup(cursor);
@@ -274,7 +313,25 @@ static int write_trailer(struct stream *s)
     return rc ? rc : wmgw_buf_addc(b, '}');
 }
 
-static void done_written(struct stream *s);
+/* The filter filled the page: the rest of the backend's enumeration is not
+ * wanted (cancel makes the translator release it), and the page ends here
+ * with its "next". */
+static void finish_stopped(struct stream *s)
+{
+    struct wmgw_exec *x = s->x;
+    if (x->call_running) {
+        wmgw_call_cancel(&x->call);
+        wmgw_exec_finished(x, NULL);
+    }
+    if (s->final_sent)
+        return;
+    s->done = true;
+    s->paused = false;
+    for (size_t i = 0; i < s->npending; i++)
+        wmgw_cim_instance_unref(s->pending[i]);
+    s->npending = 0;
+    done_written(s);
+}
 
 static void on_done(struct wmgw_call *call, const struct wmgw_backend_error *err)
 {
@@ -383,6 +440,10 @@ void wmgw_stream_start(struct wmgw_exec *x, bool ndjson, const struct wmgw_strea
     c->where = dup_or_null(p->where);
     c->select = dup_or_null(p->select);
     c->query = dup_or_null(p->query);
+    s->paging.filter = paging->filter;
+    /* What the backend still does may be the filter's own query: ours now. */
+    if (x->call.op.query == &paging->filter.remote)
+        x->call.op.query = &s->paging.filter.remote;
     x->data = s;
     wmgw_exec_start(x, &stream_sink);
 }

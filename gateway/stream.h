@@ -22,11 +22,13 @@
 
 #include "gateway/cursor.h"
 #include "gateway/exec.h"
+#include "gateway/filter.h"
 
 /* What a listing needs to write its "next" link. */
 struct wmgw_stream_paging {
     struct wmgw_cursor cursor; /* filled except backend and expires */
     unsigned limit;            /* the page size asked for (0: none) */
+    struct wmgw_filter filter; /* what the gateway evaluates itself (filter.h); zero: nothing */
 };
 
 /* Starts x->call (op already set) and streams its results; the paging

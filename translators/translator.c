@@ -3,11 +3,12 @@
  * through it (translator.h; design.md: "translators/X  Operation ->
  * backend messages").
  *
- * WS-Management serves MS-WSMV hosts, and for now also WMGW_PROTO_AUTO and
- * WMGW_PROTO_WSMAN2003 hosts: the translator takes the 2003 dialect row
- * from translators/wsman/dialect.c as soon as that row exists, and MS-WSMV
- * until then.  WMI over DCOM is not written yet: its translator refuses
- * every call with WMGW_EUNSUPPORTED (501), so the gateway answers cleanly.
+ * WS-Management serves MS-WSMV, Windows Server 2003 R2 (the MS-WSMAN
+ * dialect row of translators/wsman/dialect.c) and WMGW_PROTO_AUTO hosts:
+ * for those it detects the dialect on IDENTIFY and otherwise uses the one
+ * the gateway says it detected (wmgw_call.protocol).  WMI over DCOM is not
+ * written yet: its translator refuses every call with WMGW_EUNSUPPORTED
+ * (501), so the gateway answers cleanly.
  */
 #include "translators/translator.h"
 #include "util/err.h"
@@ -57,14 +58,38 @@ const struct wmgw_translator *wmgw_translator_for(enum wmgw_protocol p)
     return NULL;
 }
 
+/* The protocol a call speaks: the backend's, or for an auto backend the
+ * one detected (WMGW_PROTO_AUTO while unknown). */
+static enum wmgw_protocol effective(const struct wmgw_backend *b, enum wmgw_protocol detected)
+{
+    return b->protocol == WMGW_PROTO_AUTO ? detected : b->protocol;
+}
+
+unsigned wmgw_translator_caps(const struct wmgw_backend *b, enum wmgw_protocol detected)
+{
+    if (b == NULL)
+        return 0;
+    enum wmgw_protocol p = effective(b, detected);
+    const struct wmgw_translator *tr = wmgw_translator_for(p);
+    if (tr == NULL)
+        return 0;
+    /* caps_for looks at the protocol only: ask as a host configured so. */
+    struct wmgw_backend as = {.protocol = p};
+    return tr->caps_for ? tr->caps_for(&as) : tr->caps;
+}
+
 int wmgw_call_start(struct wmgw_call *call)
 {
     if (call == NULL || call->backend == NULL)
         return WMGW_EINVAL;
-    if (call->tr == NULL && (call->tr = wmgw_translator_for(call->backend->protocol)) == NULL)
-        return WMGW_EUNSUPPORTED;
+    memset(&call->start_error, 0, sizeof(call->start_error));
+    if (call->tr == NULL && (call->tr = wmgw_translator_for(effective(call->backend, call->protocol))) == NULL)
+        return wmgw_backend_error_set(&call->start_error, WMGW_EUNSUPPORTED, "no translator for the host's protocol");
     call->state = NULL;
-    return call->tr->start(call);
+    int rc = call->tr->start(call);
+    if (rc != 0 && call->start_error.code == 0)
+        call->start_error.code = rc;
+    return rc;
 }
 
 void wmgw_call_resume(struct wmgw_call *call)

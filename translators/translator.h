@@ -119,6 +119,15 @@ struct wmgw_call {
      * parameters); may be NULL or return NULL. */
     const struct wmgw_cim_class *(*lookup_class)(void *ctx, const char *namespace_, const char *class_name);
     void *lookup_ctx;
+    /* For a WMGW_PROTO_AUTO backend: the protocol an earlier IDENTIFY found
+     * (wmgw_identity.protocol), as the gateway keeps it per host;
+     * WMGW_PROTO_AUTO while unknown, and MS-WSMV is then assumed.  IDENTIFY
+     * itself always detects afresh.  Ignored for other backends. */
+    enum wmgw_protocol protocol;
+    /* When start fails: code = what it returned, and message, unless
+     * empty, the translator's words for it (e.g. an operation the host's
+     * protocol cannot do).  wmgw_call_start clears it first. */
+    struct wmgw_backend_error start_error;
     void *state;                    /* the translator's, opaque */
 };
 
@@ -135,6 +144,8 @@ enum {
 struct wmgw_translator {
     const char *name;   /* "wsman", "wmi" */
     unsigned caps;      /* WMGW_CAP_* (may depend on the backend: see caps_for) */
+    /* Depends on b->protocol only (a WMGW_PROTO_AUTO backend: the
+     * protocol assumed while none is detected); see wmgw_translator_caps. */
     unsigned (*caps_for)(const struct wmgw_backend *b);
     int (*start)(struct wmgw_call *call);
     void (*resume)(struct wmgw_call *call);
@@ -143,6 +154,10 @@ struct wmgw_translator {
 
 /* The translator for a protocol (never NULL for a known protocol). */
 const struct wmgw_translator *wmgw_translator_for(enum wmgw_protocol p);
+/* What the host can do: caps_for of its protocol, where a WMGW_PROTO_AUTO
+ * backend counts as `detected` (what IDENTIFY found; WMGW_PROTO_AUTO while
+ * unknown). */
+unsigned wmgw_translator_caps(const struct wmgw_backend *b, enum wmgw_protocol detected);
 
 int wmgw_call_start(struct wmgw_call *call);
 void wmgw_call_resume(struct wmgw_call *call);

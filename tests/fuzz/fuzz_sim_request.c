@@ -3,7 +3,9 @@
  * simulated host (tests/sim): envelope and header parsing, every
  * operation's body parsing, filters (WQL, selector, association) and the
  * fault writer.  One host is loaded from the fixtures once; enumeration
- * contexts are dropped after every input so memory stays flat.
+ * contexts are dropped after every input so memory stays flat.  An input
+ * that names the 2005/06 wsman namespace is answered in the Windows Server
+ * 2003 R2 dialect (the host's dialect row), any other in MS-WSMV.
  */
 #include "tests/sim/host.h"
 #include "tests/sim/ops.h"
@@ -43,6 +45,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static const char ns2003[] = "2005/06/management";
+    host.dialect = memmem(data, size, ns2003, sizeof(ns2003) - 1) ? &wmgw_wsman_dialect_2003 : &wmgw_wsman_dialect_wsmv;
     struct sim_ctx ctx = {.host = &host, .http_status = 200};
     wmgw_buf_init(&ctx.out, 8u << 20);
     sim_handle_soap(&ctx, (const char *)data, size, true);

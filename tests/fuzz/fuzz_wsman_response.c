@@ -5,11 +5,12 @@
  * cimxml codec under it) for every kind of request.
  *
  * Input: byte 0 picks the request kind (value % 10, the order of enum
- * wmgw_soap_kind) and the typing (value / 10: bit 0 set = untyped, bit 1
- * set = a projection), the rest is the HTTP body.  Typed reads use classes
+ * wmgw_soap_kind), the typing and the dialect (value / 10: bit 0 set =
+ * untyped, bit 1 set = a projection, bit 2 set = the Windows Server 2003
+ * R2 dialect, else MS-WSMV), the rest is the HTTP body.  Typed reads use classes
  * shaped like the simulator's root/test Sim_AllTypes and Sim_Item, so the
  * seeds (corpus/fuzz_wsman_response/: the simulator's real answers to every
- * operation and fault) reach every value reader.  Any crash, sanitizer
+ * operation and fault, in both dialects) reach every value reader.  Any crash, sanitizer
  * report or leak is a finding; every outcome (0 or WMGW_EPROTO) is fine.
  */
 #include "translators/wsman/soap.h"
@@ -84,10 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     static char *const select[] = {"Id", "PUint64", "AString", "PObject"};
     unsigned mode = data[0] / 10;
-    bool typed = !(mode & 1), project = (mode & 2) != 0;
+    bool typed = !(mode & 1), project = (mode & 2) != 0, old = (mode & 4) != 0;
     struct wmgw_soap_response r = {
         .kind = (enum wmgw_soap_kind)(data[0] % 10),
-        .d = &wmgw_wsman_dialect_wsmv,
+        .d = old ? &wmgw_wsman_dialect_2003 : &wmgw_wsman_dialect_wsmv,
         .ns = "root/test",
         .cls = typed ? all_types : NULL,
         .lookup = typed ? lookup : NULL,

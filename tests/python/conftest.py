@@ -5,7 +5,9 @@ One wmsim for the session: two hosts (WMSIM-01 on 127.A.B.1, WMSIM-02 on
 127.A.B.2, the same free port), users from --user and from a --users file,
 and a control interface.  A second, small one (module scope, started only
 by the tests that need it: one --listen host named SMALL-HOST) has a 16 KiB
-MaxEnvelopeSizekb.
+MaxEnvelopeSizekb.  A third (module scope, for test_sim_wsman2003.py) has
+one Windows Server 2003 R2 host, OLD-01 (--listen ...,dialect=wsman2003),
+and one MS-WSMV host beside it, NEW-01, with the same fixtures.
 
     WMSIM_BIN       the simulator (default <repo>/build/wmsim)
     WMSIM_FIXTURES  its fixture directory (default <repo>/tests/sim/fixtures)
@@ -180,9 +182,10 @@ class Sim:
         return simclient.Client(self.hosts[i].endpoint, username, password, **kw)
 
 
-def start_fleet(tmp, extra_args, nhosts=2, names=None):
+def start_fleet(tmp, extra_args, nhosts=2, names=None, dialects=None):
     """Starts wmsim with nhosts hosts on 127.A.B.1..n (--hosts), or with one
-    --listen host per name; retries on port races."""
+    --listen host per name (dialects: one per name, None for the default);
+    retries on port races."""
     users = tmp / "users"
     users.write_text(USERS_FILE)
     last = None
@@ -192,7 +195,9 @@ def start_fleet(tmp, extra_args, nhosts=2, names=None):
         port = free_port(addresses)
         cport = free_port(["127.0.0.1"])
         if names:
-            hosts = sum((["--listen", "%s:%d,name=%s" % (a, port, n)] for a, n in zip(addresses, names)), [])
+            ds = dialects or [None] * len(names)
+            hosts = sum((["--listen", "%s:%d,name=%s%s" % (a, port, n, ",dialect=" + d if d else "")]
+                         for a, n, d in zip(addresses, names, ds)), [])
         else:
             hosts = ["--hosts", str(nhosts), "--first-address", addresses[0], "--port", str(port)]
         args = hosts + ["--user", "%s:%s" % (USER, PASSWORD), "--users", str(users),
@@ -221,6 +226,16 @@ def small_sim(tmp_path_factory):
     accepts at most 16 KiB requests."""
     s = start_fleet(tmp_path_factory.mktemp("wmsim-small"), ["--max-envelope-kb", "16"], nhosts=1,
                     names=["SMALL-HOST"])
+    yield s
+    s.process.stop()
+
+
+@pytest.fixture(scope="module")
+def sim2003(tmp_path_factory):
+    """A separate wmsim: OLD-01 speaks the Windows Server 2003 R2 dialect
+    (MS-WSMAN), NEW-01 beside it MS-WSMV, both on the default fixtures."""
+    s = start_fleet(tmp_path_factory.mktemp("wmsim-2003"), [], nhosts=2, names=["OLD-01", "NEW-01"],
+                    dialects=["wsman2003", None])
     yield s
     s.process.stop()
 

@@ -351,3 +351,35 @@ def h2_requests(port, paths, headers=(), address="127.0.0.1", timeout=20):
     finally:
         sock.close()
     return [(int(s["headers"].get(":status", 0)), s["headers"], s["body"]) for s in streams.values()]
+
+
+# --- comparing two hosts (test_gateway_matrix.py) ----------------------------------------
+
+CURSOR_IN_URL = re.compile(r"cursor=[A-Za-z0-9_.\-]+")
+
+
+def host_neutral(text, host):
+    """The text of an answer about `host` with everything that names the host
+    replaced by "{host}": links (/v1/hosts/NAME/...), "@host" and a problem's
+    "host", and cursor tokens (they are signed over the host's name)."""
+    text = text.replace('"/v1/hosts/%s/' % host, '"/v1/hosts/{host}/')
+    text = text.replace('"/v1/hosts/%s"' % host, '"/v1/hosts/{host}"')
+    text = text.replace('"@host":"%s"' % host, '"@host":"{host}"')
+    text = text.replace('"host":"%s"' % host, '"host":"{host}"')
+    return CURSOR_IN_URL.sub("cursor={cursor}", text)
+
+
+def follow(gw, method, path, body=None, headers=None, max_pages=2000):
+    """Every page of a JSON listing, following `next` (queryHost: the same
+    body again); returns the list of responses."""
+    out = []
+    r = gw.request(method, path, body=body, headers=headers)
+    while True:
+        out.append(r)
+        if r.status_code != 200:
+            return out
+        nxt = r.json()["next"]
+        if nxt is None:
+            return out
+        assert len(out) < max_pages, "paging does not end"
+        r = gw.request(method, nxt, body=body, headers=headers)

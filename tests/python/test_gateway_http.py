@@ -546,7 +546,8 @@ def test_demo(tmp_path):
         assert r.status_code == 200
         hosts = r.json()["items"]
         assert [(h["name"], h["address"], h["port"]) for h in hosts] == [
-            ("dc01", "127.0.77.1", 15985), ("web01", "127.0.77.2", 15985), ("web02", "127.0.77.3", 15985)]
+            ("dc01", "127.0.77.1", 15985), ("legacy01", "127.0.77.4", 15985), ("web01", "127.0.77.2", 15985),
+            ("web02", "127.0.77.3", 15985)]
         assert hosts[0]["groups"] == ["domain-controllers", "prod"]
         r = g.get(inst_path("dc01", CIMV2, "Win32_Service", Name="WinRM"))
         assert r.status_code == 200, r.text

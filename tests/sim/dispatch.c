@@ -4,7 +4,9 @@
  * Resolves the resource URI to a namespace and class (faulting as WinRM
  * does for an unknown namespace, class or URI), then picks the operation
  * from the Action: WS-Transfer, WS-Enumeration, or `<ResourceURI>/<Method>`
- * for a CIM method.
+ * for a CIM method.  The host's dialect decides which resources exist
+ * beside the classes (the class-retrieval URI, the 2005/06 "this"
+ * resource) and whether CIM instances may be created and deleted.
  */
 #include "tests/sim/fault.h"
 #include "tests/sim/host.h"
@@ -75,9 +77,14 @@ int sim_dispatch(struct sim_ctx *ctx)
 {
     const char *action = ctx->req.action;
     ctx->host->counters.by_action[sim_action_index(action)]++;
-    /* Class retrieval has its own URI, answered before class resolution. */
-    if (strcmp(action, WMGW_ACTION_GET) == 0 && strcmp(ctx->req.resource_uri, WMGW_URI_CIMXML_CLASS) == 0)
+    const struct wmgw_wsman_dialect *d = ctx->host->dialect;
+    /* Class retrieval and the "this" resource have their own URIs,
+     * answered before class resolution. */
+    if (d->class_uri != NULL && strcmp(action, WMGW_ACTION_GET) == 0 && strcmp(ctx->req.resource_uri, d->class_uri) == 0)
         return sim_op_get_class(ctx);
+    if (d->this_uri != NULL && strcasecmp(ctx->req.resource_uri, d->this_uri) == 0)
+        return strcmp(action, WMGW_ACTION_GET) == 0 ? sim_op_this(ctx)
+                                                    : sim_fault(ctx, SIM_FAULT_ACTION_NOT_SUPPORTED, NULL, NULL);
     if (resolve_resource(ctx) != 0)
         return -1;
     if (strcmp(action, WMGW_ACTION_ENUMERATE) == 0)
@@ -92,6 +99,9 @@ int sim_dispatch(struct sim_ctx *ctx)
         return sim_op_get(ctx);
     if (strcmp(action, WMGW_ACTION_PUT) == 0)
         return sim_op_put(ctx);
+    if ((strcmp(action, WMGW_ACTION_CREATE) == 0 || strcmp(action, WMGW_ACTION_DELETE) == 0) &&
+        !d->can_create_delete) /* MS-WSMAN <2> */
+        return sim_fault(ctx, SIM_FAULT_CREATE_DELETE_UNSUPPORTED, NULL, NULL);
     if (strcmp(action, WMGW_ACTION_CREATE) == 0)
         return sim_op_create(ctx);
     if (strcmp(action, WMGW_ACTION_DELETE) == 0)

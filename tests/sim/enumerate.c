@@ -6,8 +6,14 @@
  *
  * Batches are cut by MaxElements (at most 32000, MaxBatchItems) and by the
  * envelope size the client allows, counted in UTF-16 as WinRM counts it:
- * the items that fit are sent, the rest wait for the next Pull.  Instances are written as they are produced, so a
- * 100,000-instance generated class never sits whole in memory.
+ * the items that fit are sent, the rest wait for the next Pull.  Instances
+ * are written as they are produced, so a 100,000-instance generated class
+ * never sits whole in memory.
+ *
+ * A 2003 R2 host (its dialect row) ignores OptimizeEnumeration, MaxElements
+ * in Enumerate and EnumerationMode (objects only), faults on any filter
+ * (filter.c), and answers each instance as the class enumerated, located
+ * by a cim:Location (MS-WSMAN §3.1.4.1.13, .16, .17, .27, .28).
  */
 #include "tests/sim/envelope.h"
 #include "tests/sim/fault.h"
@@ -31,6 +37,7 @@ struct sim_enum {
     char id[42];
     uint64_t expires_ms;
     enum mode mode;
+    const struct wmgw_cim_class *cast; /* the class enumerated, for dialects that cast to it */
     struct sim_query q;
 };
 
@@ -92,10 +99,13 @@ static int write_item(struct sim_ctx *ctx, struct wmgw_buf *out, struct sim_enum
     if (e->mode == MODE_BOTH)
         rc = wmgw_buf_addstr(out, "<w:Item>");
     if (rc == 0 && e->mode != MODE_EPR) {
-        if (e->q.nselect > 0)
+        if (e->q.nselect > 0) {
             rc = wmgw_wsman_write_fragment(out, d, inst, cls, e->q.select, e->q.nselect);
-        else
-            rc = wmgw_wsman_write_instance(out, d, inst, cls, 0);
+        } else {
+            struct wmgw_cim_instance *as = sim_cast_to(ctx->host, (struct wmgw_cim_instance *)inst, e->cast);
+            rc = as ? wmgw_wsman_write_instance(out, d, as, e->cast && as != inst ? e->cast : cls, 0) : WMGW_ENOMEM;
+            wmgw_cim_instance_unref(as);
+        }
     }
     if (rc == 0 && e->mode != MODE_OBJECTS) {
         struct wmgw_cim_ref *path = cls ? wmgw_cim_instance_path(inst, cls) : NULL;
@@ -212,7 +222,7 @@ int sim_op_enumerate(struct sim_ctx *ctx)
             char *t = read_text(r);
             max_elements = t ? strtol(t, NULL, 10) : 1;
             free(t);
-        } else if (wsman && strcmp(local, "EnumerationMode") == 0) {
+        } else if (wsman && strcmp(local, "EnumerationMode") == 0 && d->has_enum_modes) {
             char *t = read_text(r);
             if (t != NULL && strcmp(t, "EnumerateEPR") == 0)
                 e->mode = MODE_EPR;
@@ -221,8 +231,6 @@ int sim_op_enumerate(struct sim_ctx *ctx)
             else
                 rc = sim_fault(ctx, SIM_FAULT_UNSUPPORTED_FEATURE, "EnumerationMode", NULL);
             free(t);
-            if (!d->can_optimize)
-                e->mode = MODE_OBJECTS; /* ignored by the 2003 dialect */
         } else if ((wsman || wsen) && strcmp(local, "Filter") == 0) {
             filtered = true;
             rc = sim_filter_prepare(ctx, &e->q, true);
@@ -238,6 +246,7 @@ int sim_op_enumerate(struct sim_ctx *ctx)
     }
     sim_uuid(e->id);
     e->expires_ms = now_ms() + ctx->host->enum_timeout_ms;
+    e->cast = ctx->cls ? ctx->cls->cls : NULL;
     /* Build the response; the context is kept only when items remain. */
     rc = sim_envelope_begin(ctx, WMGW_ACTION_ENUMERATE "Response");
     if (rc == 0)

@@ -39,12 +39,14 @@ int sim_envelope_begin(struct sim_ctx *ctx, const char *action)
     const struct wmgw_wsman_dialect *d = ctx->host->dialect;
     char id[42];
     sim_uuid(id);
+    /* p (Microsoft's extensions) only where the dialect has them. */
     int rc = wmgw_buf_printf(out,
                              "<s:Envelope xml:lang=\"en-US\" xmlns:s=\"%s\" xmlns:a=\"%s\" xmlns:x=\"%s\" "
-                             "xmlns:e=\"%s\" xmlns:n=\"%s\" xmlns:w=\"%s\" xmlns:p=\"%s\" xmlns:b=\"%s\">"
+                             "xmlns:e=\"%s\" xmlns:n=\"%s\" xmlns:w=\"%s\"%s%s%s xmlns:b=\"%s\">"
                              "<s:Header><a:Action>",
                              WMGW_NS_SOAP, WMGW_NS_WSA, WMGW_NS_WST, WMGW_NS_WSE, WMGW_NS_WSEN, d->ns_wsman,
-                             WMGW_NS_WSMV, WMGW_NS_WSMB);
+                             d->ns_wsmv ? " xmlns:p=\"" : "", d->ns_wsmv ? d->ns_wsmv : "", d->ns_wsmv ? "\"" : "",
+                             WMGW_NS_WSMB);
     if (rc == 0)
         rc = wmgw_buf_addstr_xml(out, action);
     if (rc == 0)

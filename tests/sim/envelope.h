@@ -11,8 +11,9 @@
 struct sim_ctx;
 struct wmgw_buf;
 
-/* Opens the envelope and the body; the prefixes s, a, x, e, n, w, p and b
- * are declared on the envelope for everything inside. */
+/* Opens the envelope and the body; the prefixes s, a, x, e, n, w, b and
+ * (where the dialect has Microsoft's extensions) p are declared on the
+ * envelope for everything inside; w is the host dialect's namespace. */
 int sim_envelope_begin(struct sim_ctx *ctx, const char *action);
 /* Closes body and envelope. */
 int sim_envelope_end(struct sim_ctx *ctx);

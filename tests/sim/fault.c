@@ -6,6 +6,9 @@
  * f:WSManFault with the Win32/HRESULT Code and the host in Machine (its
  * Message wrapped in f:ProviderFault when WMI raised it), and for WMI
  * errors a p:MSFT_WmiError instance (CIMStatusCode, MessageID, error_Code).
+ * A 2003 R2 host (MS-WSMAN §4.3) writes the 2005/06 namespaces, the short
+ * `wsman:faultDetail/<X>`, the WS-Addressing fault Action, a ProviderFault
+ * naming its provider by providerId, and no MSFT_WmiError.
  */
 #include "tests/sim/fault.h"
 #include "tests/sim/envelope.h"
@@ -17,7 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define WSMAN_FAULT_ACTION "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"
+/* Stands for the dialect's fault_action. */
+#define WSMAN_FAULT_ACTION "wsman-fault"
 #define ENUM_FAULT_ACTION WMGW_NS_WSEN "/fault"
 
 struct fault_row {
@@ -170,6 +174,13 @@ static const struct fault_row rows[SIM_FAULT_KIND_COUNT] = {
     [SIM_FAULT_NOT_SUPPORTED] = {"NotSupported", WSMAN_FAULT_ACTION, "s:Sender", "w:ActionNotSupported", NULL,
                                  2150858753u, "The WMI provider does not support this operation for this class. ",
                                  7, 0x80041024},
+    /* MS-WSMAN <2> names no fault; an action the service does not support
+     * for the resource is WS-Addressing's ActionNotSupported (DSP0226). */
+    [SIM_FAULT_CREATE_DELETE_UNSUPPORTED] = {"CreateDeleteUnsupported", WMGW_WSA_FAULT_ACTION, "s:Sender",
+                                             "a:ActionNotSupported", NULL, 2150858753u,
+                                             "The action is not supported by the service. ", 0, 0,
+                                             "The WS-Management service does not support the creation or deletion "
+                                             "of CIM instances. "},
 };
 
 int sim_fault_kind_parse(const char *s)
@@ -229,7 +240,7 @@ static int write_fault(struct sim_ctx *ctx, const struct fault_row *f, const cha
     struct wmgw_buf *out = &ctx->out;
     const struct wmgw_wsman_dialect *d = ctx->host->dialect;
     const char *text = message ? message : f->provider ? f->provider : f->reason;
-    int rc = sim_envelope_begin(ctx, f->action);
+    int rc = sim_envelope_begin(ctx, strcmp(f->action, WSMAN_FAULT_ACTION) == 0 ? d->fault_action : f->action);
     if (rc == 0)
         rc = wmgw_buf_printf(out, "<s:Fault><s:Code><s:Value>%s</s:Value>", f->code);
     if (rc == 0 && f->subcode != NULL)
@@ -250,11 +261,16 @@ static int write_fault(struct sim_ctx *ctx, const struct fault_row *f, const cha
     if (rc == 0)
         rc = wmgw_buf_addstr(out, "\"><f:Message>");
     if (rc == 0 && f->cim_status != 0) {
-        /* WMI's errors reach WinRM through its WMI plugin. */
-        rc = wmgw_buf_printf(out,
-                             "<f:ProviderFault provider=\"WMI Provider\" path=\"%%systemroot%%\\system32\\WsmWmiPl.dll\">"
-                             "<f:WSManFault xmlns:f=\"%s\" Code=\"%u\" Machine=\"",
-                             d->ns_fault, f->wsman_code);
+        /* WMI's errors reach WinRM through its WMI plugin, named by path
+         * (WinRM 2.0+) or by the CIM provider's GUID (MS-WSMAN <3>). */
+        if (d->provider_id != NULL)
+            rc = wmgw_buf_printf(out, "<f:ProviderFault providerId=\"%s\">", d->provider_id);
+        else
+            rc = wmgw_buf_addstr(out, "<f:ProviderFault provider=\"WMI Provider\" "
+                                      "path=\"%systemroot%\\system32\\WsmWmiPl.dll\">");
+        if (rc == 0)
+            rc = wmgw_buf_printf(out, "<f:WSManFault xmlns:f=\"%s\" Code=\"%u\" Machine=\"", d->ns_fault,
+                                 f->wsman_code);
         if (rc == 0)
             rc = wmgw_buf_addstr_xml(out, ctx->host->name);
         if (rc == 0)
@@ -268,7 +284,7 @@ static int write_fault(struct sim_ctx *ctx, const struct fault_row *f, const cha
     }
     if (rc == 0)
         rc = wmgw_buf_addstr(out, "</f:Message></f:WSManFault>");
-    if (rc == 0 && f->cim_status != 0)
+    if (rc == 0 && f->cim_status != 0 && d->wmi_error_detail)
         rc = write_wmi_error(out, d, f, text);
     if (rc == 0)
         rc = wmgw_buf_addstr(out, "</s:Detail></s:Fault>");

@@ -5,7 +5,10 @@
  * One table row per kind of failure: SOAP code and subcode, the fault
  * Action, the FaultDetail URI, the WSManFault Code (a Win32 error or
  * HRESULT), the text, and for failures that come from WMI the CIM status
- * and HRESULT of the MSFT_WmiError that newer Windows adds.
+ * and HRESULT of the MSFT_WmiError that newer Windows adds.  The host's
+ * dialect row gives the namespaces, the FaultDetail prefix, the Action of
+ * wsman-level faults and the shape of a provider's fault (MS-WSMAN §4.3
+ * for the 2003 R2 one).
  */
 #ifndef WMSIM_FAULT_H
 #define WMSIM_FAULT_H
@@ -42,6 +45,7 @@ enum sim_fault_kind {
     SIM_FAULT_INTERNAL_ERROR,
     SIM_FAULT_QUOTA_LIMIT,
     SIM_FAULT_NOT_SUPPORTED,
+    SIM_FAULT_CREATE_DELETE_UNSUPPORTED, /* a dialect without Create/Delete of CIM instances */
     SIM_FAULT_KIND_COUNT
 };
 

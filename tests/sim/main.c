@@ -23,7 +23,8 @@
 static const char usage[] =
     "Usage: wmsim [OPTIONS]\n"
     "\n"
-    "A fleet of simulated Windows hosts answering WS-Management as WinRM does,\n"
+    "A fleet of simulated Windows hosts answering WS-Management as WinRM does\n"
+    "(dialect wsmv) or as Windows Server 2003 R2 does (dialect wsman2003),\n"
     "each with its own CIM data (Win32_Service, Win32_Process, Win32_Environment,\n"
     "Win32_LogicalDisk, ... in root/cimv2, test classes in root/test).\n"
     "\n"

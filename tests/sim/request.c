@@ -1,6 +1,12 @@
 /*
  * request.c: reads a WS-Management request envelope's headers and checks
- * them the way WinRM does (MS-WSMV §3.1.4.1.x, protocol-notes §1.3).
+ * them the way WinRM does (MS-WSMV §3.1.4.1.x, protocol-notes §1.3), or a
+ * Windows Server 2003 R2 host (MS-WSMAN §3.1.4.1.x), as the host's dialect
+ * row says: its wsman namespace (a header in any other namespace is not
+ * understood: mustUnderstand="true" on it is a fault), whether OptionSet
+ * and FragmentTransfer are processed, whether Identify exists at all (a
+ * 2003 R2 host reads an Identify as any request without a wsa:Action), and
+ * the form MessageIDs must have.
  */
 #include "tests/sim/request.h"
 #include "tests/sim/fault.h"
@@ -82,6 +88,18 @@ long sim_parse_duration_ms(const char *s)
     return (long)ms;
 }
 
+/* uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, any case (MS-WSMAN §3.1.4.1.5). */
+static bool uuid_form(const char *id)
+{
+    static const char shape[] = "uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    if (strlen(id) != sizeof(shape) - 1 || strncasecmp(id, "uuid:", 5) != 0)
+        return false;
+    for (size_t i = 5; shape[i]; i++)
+        if (shape[i] == '-' ? id[i] != '-' : !isxdigit((unsigned char)id[i]))
+            return false;
+    return true;
+}
+
 static bool must_understand(xmlTextReaderPtr r)
 {
     char *mu = wmgw_xmlr_attr(r, "mustUnderstand", WMGW_NS_SOAP);
@@ -149,6 +167,16 @@ static int read_options(struct sim_ctx *ctx)
     return rc;
 }
 
+/* A mustUnderstand header the host does not understand: remembered, and
+ * skipped, so the fault (after every header is read, SOAP 1.2 §5.2.3)
+ * can still relate to the request's MessageID. */
+static int not_understood(struct sim_ctx *ctx, const char *local)
+{
+    if (ctx->req.not_understood[0] == '\0')
+        snprintf(ctx->req.not_understood, sizeof(ctx->req.not_understood), "%s", local);
+    return wmgw_xmlr_skip(ctx->reader) == 0 ? 0 : sim_fault(ctx, SIM_FAULT_SCHEMA_VALIDATION, NULL, NULL);
+}
+
 /* Handles one header element; returns 0, or -1 once a fault is written. */
 static int read_header(struct sim_ctx *ctx)
 {
@@ -176,7 +204,7 @@ static int read_header(struct sim_ctx *ctx)
             if (rc == 0 && !anon)
                 return sim_fault(ctx, SIM_FAULT_UNSUPPORTED_FEATURE, "AddressingMode", NULL);
         } else if (mu) {
-            return sim_fault(ctx, SIM_FAULT_MUST_UNDERSTAND, NULL, local);
+            return not_understood(ctx, local);
         } else {
             rc = wmgw_xmlr_skip(r);
         }
@@ -190,6 +218,14 @@ static int read_header(struct sim_ctx *ctx)
             rc = wmgw_wsman_read_selectors(r, ctx->host->dialect, &req->selectors, &err);
             if (rc == WMGW_EEXIST)
                 return sim_fault(ctx, SIM_FAULT_DUPLICATE_SELECTORS, NULL, NULL);
+        } else if (!ctx->host->dialect->processes_options &&
+                   (strcmp(local, "OptionSet") == 0 || strcmp(local, "FragmentTransfer") == 0 ||
+                    strcmp(local, "RequestEPR") == 0)) {
+            /* Not processed: ignored, unless it must be understood (MS-WSMAN
+             * §3.1.4.1.11, .12, .18: s:NotUnderstood). */
+            if (mu)
+                return not_understood(ctx, local);
+            rc = wmgw_xmlr_skip(r);
         } else if (strcmp(local, "OptionSet") == 0) {
             rc = read_options(ctx);
         } else if (strcmp(local, "MaxEnvelopeSize") == 0 || strcmp(local, "OperationTimeout") == 0) {
@@ -224,16 +260,16 @@ static int read_header(struct sim_ctx *ctx)
                    strcmp(local, "PolymorphismMode") == 0) {
             rc = wmgw_xmlr_skip(r); /* WinRM ignores these (§3.1.4.1.11, .12, .27) */
         } else if (mu) {
-            return sim_fault(ctx, SIM_FAULT_MUST_UNDERSTAND, NULL, local);
+            return not_understood(ctx, local);
         } else {
             rc = wmgw_xmlr_skip(r);
         }
-    } else if (ns != NULL && strcmp(ns, WMGW_NS_WSMV) == 0) {
+    } else if (ns != NULL && ctx->host->dialect->ns_wsmv != NULL && strcmp(ns, ctx->host->dialect->ns_wsmv) == 0) {
         if (strcmp(local, "DataLocale") == 0 && mu)
             return sim_fault(ctx, SIM_FAULT_UNSUPPORTED_FEATURE, "Locale", NULL);
         rc = wmgw_xmlr_skip(r); /* SessionId, OperationID, SequenceId, ActivityId */
     } else if (mu) {
-        return sim_fault(ctx, SIM_FAULT_MUST_UNDERSTAND, NULL, local);
+        return not_understood(ctx, local);
     } else {
         rc = wmgw_xmlr_skip(r);
     }
@@ -255,8 +291,10 @@ static int check_headers(struct sim_ctx *ctx)
         return sim_fault(ctx, SIM_FAULT_UNSUPPORTED_FEATURE, "AddressingMode", NULL);
     if (req->message_id == NULL || req->message_id[0] == '\0' || strlen(req->message_id) > 2048)
         return sim_fault(ctx, SIM_FAULT_INVALID_HEADER, NULL, NULL);
-    if (ctx->host->dialect->uuid_message_ids && strncmp(req->message_id, "uuid:", 5) != 0)
-        return sim_fault(ctx, SIM_FAULT_INVALID_HEADER, NULL, NULL);
+    if (ctx->host->dialect->uuid_message_ids && !uuid_form(req->message_id))
+        return sim_fault(ctx, SIM_FAULT_INVALID_HEADER, NULL,
+                         "The WS-Management service cannot process the request. The MessageID must have the form "
+                         "uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx. ");
     if (req->max_envelope == 0 || (req->max_envelope > 0 && req->max_envelope < 8192))
         return sim_fault(ctx, SIM_FAULT_ENCODING_LIMIT, "MaxEnvelopeSize", NULL);
     return 0;
@@ -285,6 +323,8 @@ int sim_request_read_headers(struct sim_ctx *ctx)
                     return -1;
             if (rc < 0)
                 return sim_fault(ctx, SIM_FAULT_SCHEMA_VALIDATION, NULL, NULL);
+            if (ctx->req.not_understood[0] != '\0')
+                return sim_fault(ctx, SIM_FAULT_MUST_UNDERSTAND, NULL, ctx->req.not_understood);
         } else if (wmgw_xmlr_is(r, WMGW_NS_SOAP, "Body")) {
             seen_body = true;
             ctx->body_depth = xmlTextReaderDepth(r);
@@ -302,8 +342,8 @@ int sim_request_read_headers(struct sim_ctx *ctx)
         if (found < 0)
             return sim_fault(ctx, SIM_FAULT_SCHEMA_VALIDATION, NULL, NULL);
         ctx->req.body_empty = found == 0;
-        if (found == 1 && (wmgw_xmlr_is(r, WMGW_NS_WSMID, "Identify") ||
-                           wmgw_xmlr_is(r, WMGW_NS_WSMID_MISPRINT, "Identify"))) {
+        if (found == 1 && ctx->host->dialect->has_identify &&
+            (wmgw_xmlr_is(r, WMGW_NS_WSMID, "Identify") || wmgw_xmlr_is(r, WMGW_NS_WSMID_MISPRINT, "Identify"))) {
             ctx->req.identify = true;
             return 0;
         }

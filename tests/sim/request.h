@@ -41,6 +41,7 @@ struct sim_request {
     char *fragment;     /* FragmentTransfer expression, or NULL */
     bool body_empty;    /* s:Body has no element */
     const char *dialect_ns; /* the wsman namespace the request used */
+    char not_understood[64]; /* the first mustUnderstand header not understood */
 };
 
 /* Everything one request needs; lives from the HTTP body to the reply. */

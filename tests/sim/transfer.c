@@ -2,7 +2,9 @@
  * transfer.c: Identify and the WS-Transfer operations on CIM instances
  * (MS-WSMV §3.1.4.1.x; protocol-notes §1.9, §1.11), plus class retrieval
  * in the shape Windows MI clients use (Get of the cim-xml class URI with
- * __cimnamespace and ClassName selectors, answered with a DSP0201 CLASS).
+ * __cimnamespace and ClassName selectors, answered with a DSP0201 CLASS),
+ * and for 2003 R2 hosts the "this" resource that stands in for Identify
+ * (MS-WSMAN §3.1.4.1.22) and instances cast to the class asked for.
  */
 #include "tests/sim/envelope.h"
 #include "tests/sim/fault.h"
@@ -68,6 +70,67 @@ int sim_op_identify(struct sim_ctx *ctx, bool authenticated)
         rc = wmgw_buf_addstr(out, "</wsmid:IdentifyResponse></s:Body></s:Envelope>");
     wmgw_cim_instance_unref(os);
     return finish(ctx, rc);
+}
+
+/* The OS part of the version strings, from the host's own
+ * Win32_OperatingSystem (NULL when the store has none). */
+static struct wmgw_cim_instance *host_os(struct sim_ctx *ctx)
+{
+    struct sim_class *c = sim_store_class(ctx->host->store, "root/cimv2", "Win32_OperatingSystem");
+    return c != NULL && c->n > 0 ? wmgw_cim_instance_ref(c->items[0]) : NULL;
+}
+
+static unsigned os_uint(const struct wmgw_cim_instance *os, const char *name)
+{
+    const struct wmgw_cim_value *v = os ? wmgw_cim_instance_get(os, name) : NULL;
+    return v != NULL && !v->null && !WMGW_CIM_IS_ARRAY(v->type) && WMGW_CIM_BASETYPE(v->type) == WMGW_CIM_UINT16
+               ? (unsigned)v->u.u
+               : 0;
+}
+
+int sim_op_this(struct sim_ctx *ctx)
+{
+    /* The resource has no selectors (MS-WSMAN §3.2.4.1.8). */
+    if (ctx->req.selectors.n > 0)
+        return sim_fault(ctx, SIM_FAULT_UNEXPECTED_SELECTORS, NULL, NULL);
+    const struct wmgw_wsman_dialect *d = ctx->host->dialect;
+    struct wmgw_cim_instance *os = host_os(ctx);
+    const struct wmgw_cim_value *v = os ? wmgw_cim_instance_get(os, "Version") : NULL;
+    const char *version = v && !v->null && WMGW_CIM_BASETYPE(v->type) == WMGW_CIM_STRING ? v->u.str : "0.0.0";
+    /* <6>, <7>: "Microsoft Corporation", "OS: 5.2.3790 SP: 1.0 Stack: 1.0". */
+    int rc = sim_envelope_begin(ctx, WMGW_ACTION_GET "Response");
+    if (rc == 0)
+        rc = wmgw_buf_printf(&ctx->out,
+                             "<t:This xmlns:t=\"%s\"><t:Vendor>Microsoft Corporation</t:Vendor><t:Version>OS: ",
+                             d->ns_this);
+    if (rc == 0)
+        rc = wmgw_buf_addstr_xml(&ctx->out, version);
+    if (rc == 0)
+        rc = wmgw_buf_printf(&ctx->out, " SP: %u.%u Stack: 1.0</t:Version></t:This>",
+                             os_uint(os, "ServicePackMajorVersion"), os_uint(os, "ServicePackMinorVersion"));
+    if (rc == 0)
+        rc = sim_envelope_end(ctx);
+    wmgw_cim_instance_unref(os);
+    return finish(ctx, rc);
+}
+
+struct wmgw_cim_instance *sim_cast_to(const struct sim_host *h, struct wmgw_cim_instance *inst,
+                                      const struct wmgw_cim_class *asked)
+{
+    if (!h->dialect->casts_to_base || asked == NULL || strcasecmp(inst->class_name, asked->name) == 0)
+        return wmgw_cim_instance_ref(inst);
+    struct wmgw_cim_instance *base = wmgw_cim_instance_new(asked->name, inst->namespace_);
+    for (size_t i = 0; base != NULL && i < asked->nprops; i++) {
+        const struct wmgw_cim_value *v = wmgw_cim_instance_get(inst, asked->props[i].name);
+        struct wmgw_cim_value copy;
+        if (v == NULL)
+            continue;
+        if (wmgw_cim_value_copy(&copy, v) != 0 || wmgw_cim_proplist_put(&base->props, asked->props[i].name, &copy) != 0) {
+            wmgw_cim_instance_unref(base);
+            base = NULL;
+        }
+    }
+    return base;
 }
 
 struct wmgw_cim_ref *sim_selectors_to_ref(struct sim_ctx *ctx)
@@ -170,10 +233,14 @@ int sim_op_get(struct sim_ctx *ctx)
     struct wmgw_cim_ref *ref = sim_selectors_to_ref(ctx);
     if (ref == NULL)
         return -1;
-    struct wmgw_cim_instance *inst = sim_find_instance(ctx, ref);
+    struct wmgw_cim_instance *found = sim_find_instance(ctx, ref);
     wmgw_cim_ref_free(ref);
-    if (inst == NULL)
+    if (found == NULL)
         return -1;
+    struct wmgw_cim_instance *inst = sim_cast_to(ctx->host, found, ctx->cls->cls);
+    wmgw_cim_instance_unref(found);
+    if (inst == NULL)
+        return sim_fault(ctx, SIM_FAULT_INTERNAL_ERROR, NULL, NULL);
     const struct wmgw_cim_class *cls = sim_store_class_of(ctx->host->store, inst);
     int rc = sim_envelope_begin(ctx, WMGW_ACTION_GET "Response");
     if (rc == 0 && ctx->req.fragment != NULL) {
@@ -283,16 +350,20 @@ int sim_op_put(struct sim_ctx *ctx)
         return sim_fault(ctx, SIM_FAULT_NOT_SUPPORTED, NULL, NULL); /* generated instances are read-only */
     }
     const struct wmgw_cim_class *cls = ctx->cls->cls;
+    struct wmgw_cim_instance *answer = sim_cast_to(ctx->host, updated, cls);
+    wmgw_cim_instance_unref(updated);
+    if (answer == NULL)
+        return sim_fault(ctx, SIM_FAULT_INTERNAL_ERROR, NULL, NULL);
     int rc = sim_envelope_begin(ctx, WMGW_ACTION_PUT "Response");
     if (rc == 0 && ctx->req.fragment != NULL) {
         char *names[1] = {prop};
-        rc = wmgw_wsman_write_fragment(&ctx->out, ctx->host->dialect, updated, cls, names, 1);
+        rc = wmgw_wsman_write_fragment(&ctx->out, ctx->host->dialect, answer, cls, names, 1);
     } else if (rc == 0) {
-        rc = wmgw_wsman_write_instance(&ctx->out, ctx->host->dialect, updated, cls, 0);
+        rc = wmgw_wsman_write_instance(&ctx->out, ctx->host->dialect, answer, cls, 0);
     }
     if (rc == 0)
         rc = sim_envelope_end(ctx);
-    wmgw_cim_instance_unref(updated);
+    wmgw_cim_instance_unref(answer);
     return finish(ctx, rc);
 }
 

@@ -306,8 +306,20 @@ static int read_scalar(struct readctx *c, const char *name, uint16_t type, const
     return 0;
 }
 
+/* The element names a datetime travels in (a w:XmlFragment writes them
+ * unqualified). */
+static bool datetime_name(const struct wmgw_wsman_dialect *d, const char *local)
+{
+    const char *names[] = {d->datetime_element, d->interval_element, d->dmtf_datetime_element};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i] != NULL && strcmp(local, names[i]) == 0)
+            return true;
+    return false;
+}
+
 /* Without a schema: a reference if it holds an EPR, an embedded object if
- * it has xsi:type, a datetime if it holds cim:Datetime, else a string. */
+ * it has xsi:type, a datetime if it holds cim:Datetime (or the fragment's
+ * unqualified <Datetime>), else a string. */
 static uint16_t guess_type(struct readctx *c)
 {
     char *t = wmgw_xmlr_attr(c->r, "type", WMGW_NS_XSI);
@@ -328,7 +340,7 @@ static uint16_t guess_type(struct readctx *c)
             const char *kns = k->ns ? (const char *)k->ns->href : NULL;
             if (kns && strcmp(kns, WMGW_NS_WSA) == 0)
                 return WMGW_CIM_REFERENCE;
-            if (kns && strcmp(kns, c->d->ns_cim) == 0)
+            if ((kns && strcmp(kns, c->d->ns_cim) == 0) || (kns == NULL && datetime_name(c->d, (const char *)k->name)))
                 return WMGW_CIM_DATETIME;
         }
     }

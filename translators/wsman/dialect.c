@@ -14,6 +14,7 @@
 const struct wmgw_wsman_dialect wmgw_wsman_dialect_wsmv = {
     .id = WMGW_WSMAN_WSMV,
     .name = "wsmv",
+    .title = "MS-WSMV",
     .ns_wsman = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd",
     .ns_wsman_alt = NULL,
     .ns_wsmv = WMGW_NS_WSMV,
@@ -45,6 +46,7 @@ const struct wmgw_wsman_dialect wmgw_wsman_dialect_wsmv = {
 const struct wmgw_wsman_dialect wmgw_wsman_dialect_2003 = {
     .id = WMGW_WSMAN_2003,
     .name = "wsman2003",
+    .title = "Windows Server 2003 R2",
     /* §2.2.1 and every example; §3.1.4.1.1 spells it ".../wsman/2005/06/..." */
     .ns_wsman = "http://schemas.xmlsoap.org/ws/2005/06/management",
     .ns_wsman_alt = "http://schemas.xmlsoap.org/wsman/2005/06/management",

@@ -56,6 +56,7 @@ enum wmgw_wsman_dialect_id {
 struct wmgw_wsman_dialect {
     enum wmgw_wsman_dialect_id id;
     const char *name;            /* "wsmv", "wsman2003" */
+    const char *title;           /* for messages: "the <title> WS-Management dialect" */
     const char *ns_wsman;        /* the wsman namespace of this dialect (written) */
     const char *ns_wsman_alt;    /* a second spelling accepted on input, or NULL */
     const char *ns_wsmv;         /* Microsoft's header extensions (DataLocale, ...), or NULL */

@@ -13,7 +13,9 @@
  *
  * Subcodes are matched by local name: real hosts and the specification use
  * undeclared or varying prefixes (`a:`, `w:`, `n:`, `wsman:`), and the names
- * do not collide across the WS-* namespaces.
+ * do not collide across the WS-* namespaces.  The WSManFault and FaultDetail
+ * namespaces are the dialect's (MS-WSMAN §4.3: the 2005/06 ones, with the
+ * short `wsman:faultDetail/<X>` detail and a providerId on ProviderFault).
  */
 #include "translators/wsman/soap.h"
 #include "util/buf.h"
@@ -40,6 +42,8 @@
  * | w:TimedOut                                       | ETIMEDOUT    | 504  |
  * | n:InvalidEnumerationContext                      | EGONE        | 410  |
  * | a:ActionNotSupported                             | ENOTALLOWED  | 405  |
+ * | n:FilteringNotSupported,                         | EUNSUPPORTED | 501  |
+ * |   n:FilterDialectRequestedUnavailable            |              |      |
  * | w:EncodingLimit                                  | EBACKEND     | 502  |
  * | w:QuotaLimit (too many operations for the user)  | ERETRY       | 503  |
  * | w:InternalError and any other fault              | EBACKEND (*) | 502  |
@@ -80,6 +84,9 @@ static const struct {
     {"TimedOut", WMGW_ETIMEDOUT, false},
     {"InvalidEnumerationContext", WMGW_EGONE, false},
     {"ActionNotSupported", WMGW_ENOTALLOWED, false},
+    /* A host that cannot filter at all (MS-WSMAN §3.1.4.1.13) or not so. */
+    {"FilteringNotSupported", WMGW_EUNSUPPORTED, false},
+    {"FilterDialectRequestedUnavailable", WMGW_EUNSUPPORTED, false},
     {"EncodingLimit", WMGW_EBACKEND, false},
     {"InternalError", WMGW_EBACKEND, true},
     /* The host's quota of shells or operations: try again later. */

@@ -26,7 +26,8 @@ struct wmgw_err;
 
 /* What a request asks; a response is read in the terms of its request. */
 enum wmgw_soap_kind {
-    WMGW_SOAP_IDENTIFY,  /* wsmid:Identify, or Get of the dialect's "this" resource */
+    WMGW_SOAP_IDENTIFY,  /* wsmid:Identify, or Get of the dialect's "this" resource
+                          * (read: IdentifyResponse, or This{Vendor,Version}) */
     WMGW_SOAP_GET_CLASS, /* Get of the cim-xml class URI -> DSP0201 CLASS */
     WMGW_SOAP_GET,
     WMGW_SOAP_PUT,
@@ -74,7 +75,8 @@ struct wmgw_soap_request {
 
 /* Appends the whole envelope for req.  WMGW_EINVAL when a caller value
  * cannot be written (a class, method or property name that is not a CIM
- * name; a NULL key), WMGW_ETOOBIG past the buffer's limit. */
+ * name; a NULL key), WMGW_EUNSUPPORTED for what req->d cannot carry (a
+ * filter), WMGW_ETOOBIG past the buffer's limit. */
 int wmgw_soap_build(struct wmgw_buf *out, const struct wmgw_soap_request *req);
 
 /* True for [A-Za-z_][A-Za-z0-9_]* (names that become XML element names). */

@@ -155,12 +155,18 @@ static int read_identity(struct rd *c)
 {
     struct wmgw_soap_response *r = c->resp;
     const struct wmgw_wsman_dialect *d = r->d;
+    const char *local = (const char *)xmlTextReaderConstLocalName(c->r);
     bool ok = d->has_identify ? (wmgw_xmlr_is(c->r, WMGW_NS_WSMID, "IdentifyResponse") ||
                                  wmgw_xmlr_is(c->r, WMGW_NS_WSMID_MISPRINT, "IdentifyResponse"))
-                              : (d->ns_this != NULL && wmgw_xmlr_is(c->r, d->ns_this, "This"));
+                              : (strcmp(local, "This") == 0 &&
+                                 wmgw_wsman_dialect_is_this_ns(d, (const char *)xmlTextReaderConstNamespaceUri(c->r)));
     if (!ok)
-        return proto(c, "expected an IdentifyResponse");
+        return proto(c, d->has_identify ? "expected an IdentifyResponse" : "expected a This element");
     r->identity.protocol = d->id == WMGW_WSMAN_2003 ? WMGW_PROTO_WSMAN2003 : WMGW_PROTO_WSMV;
+    /* This has no ProtocolVersion: the dialect's namespace names it, as
+     * ProtocolVersion does in an IdentifyResponse. */
+    if (!d->has_identify)
+        snprintf(r->identity.protocol_version, sizeof(r->identity.protocol_version), "%s", d->ns_wsman);
     if (xmlTextReaderIsEmptyElement(c->r))
         return 0;
     int depth = xmlTextReaderDepth(c->r), rc;

@@ -12,11 +12,18 @@
  * on_batch / wmgw_call_resume() between envelopes.  Paging stops at
  * op.limit with a cursor ("wsman:<EnumerationContext>") or a Release.
  *
+ * Dialects: the host's `struct wmgw_wsman_dialect` row (namespaces,
+ * abilities) drives everything; nothing here names a dialect.  The row is
+ * the backend's protocol, or for an auto backend the one the gateway says
+ * was detected (call->protocol).  IDENTIFY of an auto backend detects:
+ * Identify first (MS-WSMV), then, if the answer is no IdentifyResponse, a
+ * Get of the 2005/06 "this" resource (MS-WSMAN §3.2.4.1.8).  What a
+ * dialect cannot do fails at start with call->start_error saying so.
+ *
  * Ownership: the state outlives the call when the backend still holds an
  * enumeration context (cancel, or a limit without cursor consumer): it
  * keeps its own backend reference and strings, sends Release, and frees
- * itself when Release is answered.  The dialect (namespaces, abilities) is
- * the host's `struct wmgw_wsman_dialect` row; nothing here names a dialect.
+ * itself when Release is answered.
  */
 #include "translators/wsman/soap.h"
 #include "translators/transport/http_client.h"
@@ -54,17 +61,29 @@ struct wsman_state {
     bool waiting;                     /* after on_batch, until resume */
     bool ended;                       /* EndOfSequence seen: no context to release */
     bool keep_context;                /* handed out as a cursor: no Release */
+    bool probing;                     /* IDENTIFY of an auto host: another dialect may follow */
     struct wmgw_backend_error error;
+    struct wmgw_backend_error probe_error; /* why the first dialect's discovery failed */
 };
 
-/* WMGW_PROTO_WSMAN2003 gets its own row once dialect.c has it; until then
- * (and for AUTO) MS-WSMV. */
-static const struct wmgw_wsman_dialect *dialect_for(const struct wmgw_backend *b)
+static const struct wmgw_wsman_dialect *dialect_of(enum wmgw_protocol p)
 {
-    const struct wmgw_wsman_dialect *d = NULL;
-    if (b->protocol == WMGW_PROTO_WSMAN2003)
-        d = wmgw_wsman_dialect_find("wsman2003");
-    return d ? d : &wmgw_wsman_dialect_wsmv;
+    return p == WMGW_PROTO_WSMAN2003 ? &wmgw_wsman_dialect_2003 : &wmgw_wsman_dialect_wsmv;
+}
+
+/* The backend's dialect; an auto backend's is the one detected (MS-WSMV
+ * while nothing is). */
+static const struct wmgw_wsman_dialect *dialect_for(const struct wmgw_call *call)
+{
+    enum wmgw_protocol p = call->backend->protocol;
+    return dialect_of(p == WMGW_PROTO_AUTO ? call->protocol : p);
+}
+
+/* A request the dialect cannot carry: fails start, saying so. */
+static int refuse(struct wsman_state *st, int code, const char *what)
+{
+    return wmgw_backend_error_set(&st->call->start_error, code, "the %s WS-Management dialect %s", st->d->title,
+                                  what);
 }
 
 static unsigned timeout_ms(const struct wsman_state *st)
@@ -155,7 +174,7 @@ static int send_request(struct wsman_state *st, struct wmgw_soap_request *q)
     wmgw_buf_reset(&st->body);
     int rc = wmgw_soap_build(&st->body, q);
     if (rc != 0)
-        return rc == WMGW_ENOMEM ? rc : rc == WMGW_ETOOBIG ? WMGW_ETOOBIG : WMGW_EINVAL;
+        return rc == WMGW_ENOMEM || rc == WMGW_ETOOBIG || rc == WMGW_EUNSUPPORTED ? rc : WMGW_EINVAL;
     unsigned op = q->timeout_ms, env = q->max_envelope;
     static const struct wmgw_http_header none[1] = {{NULL, NULL}};
     struct wmgw_http_request req = {
@@ -197,6 +216,15 @@ static void pull(struct wsman_state *st)
 
 /* --- replies -------------------------------------------------------------------- */
 
+/* The class whose instances an ENUMERATE walks, when known. */
+static const struct wmgw_cim_class *ref_class(const struct wmgw_call *call)
+{
+    const struct wmgw_op *op = &call->op;
+    if (op->cls != NULL)
+        return op->cls;
+    return call->lookup_class ? call->lookup_class(call->lookup_ctx, op->namespace_, op->class_name) : NULL;
+}
+
 static void enumeration_step(struct wsman_state *st, struct wmgw_soap_response *r)
 {
     struct wmgw_call *call = st->call;
@@ -214,6 +242,20 @@ static void enumeration_step(struct wsman_state *st, struct wmgw_soap_response *
     if (limit > 0 && r->nitems > (size_t)(limit - st->delivered)) {
         fail(st, WMGW_EPROTO, "the backend sent more items than MaxElements asked for");
         return;
+    }
+    /* A dialect without EnumerationMode sent objects: their paths are the
+     * references asked for (the class was checked at start). */
+    const struct wmgw_cim_class *cls = call->op.refs_only && !st->d->has_enum_modes ? ref_class(call) : NULL;
+    for (size_t i = 0; cls != NULL && i < r->nitems; i++) {
+        struct wmgw_soap_item *it = &r->items[i];
+        if (it->inst != NULL && it->ref == NULL) {
+            if ((it->ref = wmgw_cim_instance_path(it->inst, cls)) == NULL) {
+                fail(st, WMGW_ENOMEM, "out of memory");
+                return;
+            }
+            wmgw_cim_instance_unref(it->inst);
+            it->inst = NULL;
+        }
     }
     st->busy++;
     for (size_t i = 0; i < r->nitems && st->call != NULL; i++) {
@@ -376,6 +418,34 @@ static void on_detached_reply(struct wsman_state *st, int err, struct wmgw_http_
     settle(st);
 }
 
+static bool is_must_understand(const struct wmgw_backend_error *e)
+{
+    const char *local = strrchr(e->fault_code, ':');
+    return strcasecmp(local ? local + 1 : e->fault_code, "MustUnderstand") == 0;
+}
+
+/* A reply that failed ends the call, except while an auto host's dialect
+ * is being found: an answer that is no IdentifyResponse (a fault, a
+ * 2005/06 envelope, mustUnderstand trouble, a This) sends the 2003 R2
+ * discovery next; a rejected credential (401) is no answer about dialects. */
+static void reply_failed(struct wsman_state *st, int http_status, bool fault)
+{
+    if (st->probing && st->sent == WMGW_SOAP_IDENTIFY) {
+        if (st->d->has_identify && http_status != 401) {
+            st->probe_error = st->error;
+            st->d = dialect_of(WMGW_PROTO_WSMAN2003);
+            struct wmgw_soap_request q = {.kind = WMGW_SOAP_IDENTIFY};
+            if (send_request(st, &q) == 0)
+                return;
+            st->error = st->probe_error;
+        } else if (!st->d->has_identify && (!fault || is_must_understand(&st->error))) {
+            /* Not understood in 2005/06 either: Identify's answer says more. */
+            st->error = st->probe_error;
+        }
+    }
+    finish(st, &st->error);
+}
+
 static void on_http(void *data, int err, const char *detail, struct wmgw_http_response *resp)
 {
     struct wsman_state *st = data;
@@ -420,11 +490,13 @@ static void on_http(void *data, int err, const char *detail, struct wmgw_http_re
         fail(st, WMGW_ENOMEM, "out of memory");
     } else if (rc != 0 || (!r.fault && !ok_status)) {
         wmgw_wsman_http_error(&st->error, 0, NULL, resp->status, rc != 0 ? perr.message : "not a fault");
-        finish(st, &st->error);
+        reply_failed(st, resp->status, false);
     } else if (r.fault) {
         st->error = r.error;
         st->error.http_status = resp->status;
-        finish(st, &st->error);
+        if (st->error.code == WMGW_EGONE)
+            st->ended = true; /* the backend has no such context: nothing to Release */
+        reply_failed(st, resp->status, true);
     } else if (st->sent == WMGW_SOAP_ENUMERATE || st->sent == WMGW_SOAP_PULL) {
         enumeration_step(st, &r);
     } else if (st->sent == WMGW_SOAP_GET && op->kind == WMGW_OP_MODIFY && !st->modify_put) {
@@ -542,13 +614,17 @@ static int start_op(struct wsman_state *st, const struct wmgw_op *op)
     switch (op->kind) {
     case WMGW_OP_IDENTIFY: {
         struct wmgw_soap_request q = {.kind = WMGW_SOAP_IDENTIFY};
+        if (st->backend->protocol == WMGW_PROTO_AUTO) { /* detect afresh, MS-WSMV first */
+            st->probing = true;
+            st->d = d = dialect_of(WMGW_PROTO_WSMV);
+        }
         if (!d->has_identify && d->this_uri == NULL)
-            return WMGW_EUNSUPPORTED;
+            return refuse(st, WMGW_EUNSUPPORTED, "has no discovery");
         return send_request(st, &q);
     }
     case WMGW_OP_GET_CLASS: {
         if (d->class_uri == NULL)
-            return WMGW_EUNSUPPORTED;
+            return refuse(st, WMGW_EUNSUPPORTED, "cannot retrieve class definitions");
         if (op->class_name == NULL)
             return WMGW_EINVAL;
         struct wmgw_cim_proplist sel = {0};
@@ -572,7 +648,7 @@ static int start_op(struct wsman_state *st, const struct wmgw_op *op)
         if (op->ref == NULL || (op->kind == WMGW_OP_MODIFY && op->instance == NULL))
             return WMGW_EINVAL;
         if (op->kind == WMGW_OP_DELETE && !d->can_create_delete)
-            return WMGW_EUNSUPPORTED;
+            return refuse(st, WMGW_ENOTALLOWED, "cannot create or delete CIM instances");
         struct wmgw_soap_request q = {.kind = op->kind == WMGW_OP_DELETE ? WMGW_SOAP_DELETE : WMGW_SOAP_GET,
                                       .selectors = &op->ref->keys};
         return send_request(st, &q);
@@ -581,7 +657,7 @@ static int start_op(struct wsman_state *st, const struct wmgw_op *op)
         if (op->instance == NULL)
             return WMGW_EINVAL;
         if (!d->can_create_delete)
-            return WMGW_EUNSUPPORTED;
+            return refuse(st, WMGW_ENOTALLOWED, "cannot create or delete CIM instances");
         /* The body names the class and namespace of the request. */
         struct wmgw_cim_instance *inst = wmgw_cim_instance_copy(op->instance);
         if (inst == NULL)
@@ -610,14 +686,17 @@ static int start_op(struct wsman_state *st, const struct wmgw_op *op)
     case WMGW_OP_ENUMERATE:
         if ((rc = enumerate_wql(op, &st->wql)) != 0)
             return rc;
+        /* Never sent: the gateway filters and projects for such hosts. */
         if (st->wql != NULL && !d->can_filter)
-            return WMGW_EUNSUPPORTED;
+            return refuse(st, WMGW_EUNSUPPORTED, "cannot filter or project an enumeration");
+        if (op->refs_only && !d->has_enum_modes && ref_class(st->call) == NULL)
+            return refuse(st, WMGW_EUNSUPPORTED, "enumerates objects only, and their class is not known");
         return start_enumeration(st, op);
     case WMGW_OP_QUERY:
         if (op->query == NULL)
             return WMGW_EINVAL;
         if (!d->can_filter)
-            return WMGW_EUNSUPPORTED;
+            return refuse(st, WMGW_EUNSUPPORTED, "cannot run WQL queries");
         if ((rc = query_wql(op, &st->wql)) != 0)
             return rc;
         return start_enumeration(st, op);
@@ -644,7 +723,7 @@ static int wsman_start(struct wmgw_call *call)
     if (st == NULL)
         return WMGW_ENOMEM;
     st->call = call;
-    st->d = dialect_for(call->backend);
+    st->d = dialect_for(call);
     st->backend = wmgw_backend_ref(call->backend);
     st->transport = call->transport;
     wmgw_buf_init(&st->body, MAX_REQUEST);
@@ -708,7 +787,7 @@ static unsigned caps_of(const struct wmgw_wsman_dialect *d)
 
 static unsigned wsman_caps_for(const struct wmgw_backend *b)
 {
-    return caps_of(dialect_for(b));
+    return caps_of(dialect_of(b->protocol));
 }
 
 const struct wmgw_translator wmgw_translator_wsman = {

@@ -1,8 +1,9 @@
 /*
- * harness.h: what the end-to-end test (wsman.c) needs around the
- * translator: the simulator as a child process (WMSIM_BIN) with its
- * control interface, a recording sink, and a loop runner.  Included by one
- * test file only (static definitions).
+ * harness.h: what the end-to-end tests (wsman.c, wsman2003.c) need around
+ * the translator: the simulator as a child process (WMSIM_BIN) with its
+ * control interface, one or two hosts (each in its dialect), a recording
+ * sink, and a loop runner.  Included by one test file each (static
+ * definitions).
  */
 #ifndef WMGW_TESTS_UNIT_WSMAN_HARNESS_H
 #define WMGW_TESTS_UNIT_WSMAN_HARNESS_H
@@ -27,7 +28,8 @@
 #include "../test.h"
 
 static pid_t sim_pid;
-static uint16_t sim_port, ctl_port;
+static uint16_t sim_port, sim_port2, ctl_port; /* sim_port2: the second host, if any */
+static const char *ctl_host = "WMSIM-01";      /* the host ctl_post() and counter() address */
 static h2o_evloop_t *loop;
 static struct wmgw_transport *tp;
 static struct wmgw_backend *backend;
@@ -56,28 +58,42 @@ static bool can_connect(uint16_t port)
     return ok;
 }
 
-static bool start_sim(void)
+/* Starts wmsim with a host on sim_port (--listen options opts1, e.g.
+ * ",name=WMSIM-01,dialect=wsman2003") and, when opts2 is not NULL, a
+ * second one on sim_port2. */
+static bool start_sim_with(const char *opts1, const char *opts2)
 {
     const char *bin = getenv("WMSIM_BIN");
     if (bin == NULL || access(bin, X_OK) != 0)
         return false;
     sim_port = free_port();
+    sim_port2 = opts2 ? free_port() : 0;
     ctl_port = free_port();
-    char listen[64], control[64];
-    snprintf(listen, sizeof(listen), "127.0.0.1:%u,name=WMSIM-01", sim_port);
+    char listen[128], listen2[128], control[64];
+    snprintf(listen, sizeof(listen), "127.0.0.1:%u%s", sim_port, opts1);
+    snprintf(listen2, sizeof(listen2), "127.0.0.1:%u%s", sim_port2, opts2 ? opts2 : "");
     snprintf(control, sizeof(control), "127.0.0.1:%u", ctl_port);
     sim_pid = fork();
     if (sim_pid == 0) {
-        execl(bin, "wmsim", "--listen", listen, "--user", "alice:Secret-1", "--control", control, "--bench-instances",
-              "2000", (char *)NULL);
+        if (opts2 != NULL)
+            execl(bin, "wmsim", "--listen", listen, "--listen", listen2, "--user", "alice:Secret-1", "--control",
+                  control, "--bench-instances", "2000", (char *)NULL);
+        else
+            execl(bin, "wmsim", "--listen", listen, "--user", "alice:Secret-1", "--control", control,
+                  "--bench-instances", "2000", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 200; i++) {
-        if (can_connect(sim_port) && can_connect(ctl_port))
+        if (can_connect(sim_port) && (opts2 == NULL || can_connect(sim_port2)) && can_connect(ctl_port))
             return true;
         usleep(25000);
     }
     return false;
+}
+
+static inline bool start_sim(void)
+{
+    return start_sim_with(",name=WMSIM-01", NULL);
 }
 
 static void stop_sim(void)
@@ -122,17 +138,27 @@ static json_t *ctl(const char *method, const char *path, const char *body)
 static void ctl_post(const char *action, const char *body)
 {
     char path[128];
-    snprintf(path, sizeof(path), "/hosts/WMSIM-01/%s", action);
+    snprintf(path, sizeof(path), "/hosts/%s/%s", ctl_host, action);
     json_decref(ctl("POST", path, body ? body : "{}"));
+}
+
+/* A counter of a host: an action ("Get", ...) or, for "requests",
+ * "unauthorized" and "faults", the totals. */
+static long counter_of(const char *host, const char *action)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/hosts/%s", host);
+    json_t *j = ctl("GET", path, NULL);
+    json_t *c = json_object_get(j, "counters");
+    json_t *v = json_object_get(c, action);
+    long n = (long)json_integer_value(v ? v : json_object_get(json_object_get(c, "by_action"), action));
+    json_decref(j);
+    return n;
 }
 
 static long counter(const char *action)
 {
-    json_t *j = ctl("GET", "/hosts/WMSIM-01", NULL);
-    long v = (long)json_integer_value(json_object_get(json_object_get(json_object_get(j, "counters"), "by_action"),
-                                                      action));
-    json_decref(j);
-    return v;
+    return counter_of(ctl_host, action);
 }
 
 /* --- a sink ---------------------------------------------------------------------- */
