@@ -24,7 +24,13 @@ say so where they do:
   - UTF-16 strings with a U+xx00 character after a Latin-1 one are cut
     short by its 'u' format (the cases avoid such characters).
 Also cross-checked: the captured Windows Win32_UTCTime instance reads the
-same through impacket and through our decoder (wmio_dump decode).
+same through impacket and through our decoder (wmio_dump decode); and the
+other direction, what the simulator will receive: objects impacket builds
+from our class objects (SpawnInstance + marshalMe, as for PutInstance; the
+__PARAMETERS instance of a method call, as for ExecMethod, caught before
+it would go on the wire) decode with ours to the values impacket was given.
+impacket writes an empty string as NULL-and-default (its marshalMe says
+so), which reads as NULL.
 
     WMIO_DUMP_BIN   the helper (default <repo>/build/tests/unit/wmio_dump)
 """
@@ -47,17 +53,24 @@ FIXTURES = REPO / "tests" / "fixtures" / "wmio"
 if not os.access(DUMP, os.X_OK):
     pytest.skip("wmio_dump not built (make -C build wmio_dump)", allow_module_level=True)
 
-# impacket bug: real scalars reach getValue as floats and crash its heap slicing.
-_orig_get_value = impacket_wmi.ENCODED_VALUE.getValue.__func__
 
 
-def _get_value(cls, cim_type, entry, heap):
-    if isinstance(entry, float):
-        return entry
-    return _orig_get_value(cls, cim_type, entry, heap)
+@pytest.fixture(autouse=True, scope="module")
+def real_scalar_shim():
+    """impacket bug: real scalars reach getValue as floats and crash its heap
+    slicing.  Return the float, for this module only."""
+    orig = impacket_wmi.ENCODED_VALUE.__dict__["getValue"]
+    plain = orig.__func__
 
+    def get_value(cls, cim_type, entry, heap):
+        if isinstance(entry, float):
+            return entry
+        return plain(cls, cim_type, entry, heap)
 
-impacket_wmi.ENCODED_VALUE.getValue = classmethod(_get_value)
+    impacket_wmi.ENCODED_VALUE.getValue = classmethod(get_value)
+    yield
+    impacket_wmi.ENCODED_VALUE.getValue = orig
+
 
 ARRAY, INHERITED = 0x2000, 0x4000
 SINT = {16, 2, 3, 20}
@@ -169,10 +182,6 @@ def test_instance_reads_in_impacket(name):
     check_instance_block(ob, case["expect"], name, case["defaulted"])
 
 
-def type_of(decl):
-    return decl["type"]
-
-
 @pytest.mark.parametrize("name", [c for c in cases() if "class" in c])
 def test_class_reads_in_impacket(name):
     case, ob = parse_case(name)
@@ -256,3 +265,59 @@ def test_windows_capture_reads_the_same_in_both():
     custom = dcomrt.OBJREF_CUSTOM(blob.read_bytes())
     ob = impacket_wmi.ENCODING_UNIT(custom["pObjectData"])["ObjectBlock"]
     check_instance_block(ob, ours["instance"], "Win32_UTCTime")
+
+
+def impacket_class(name):
+    """Our encoding of a class, as impacket's IWbemClassObject (no network)."""
+    case = json.loads(dump("case", name))
+    iface = dcomrt.INTERFACE(objRef=binascii.unhexlify(case["objref_hex"]), target="wmgw-test")
+    return impacket_wmi.IWbemClassObject(iface, CapturingServices())
+
+
+class CapturingServices:
+    """Stands in for IWbemServices: keeps what ExecMethod would send."""
+
+    def ExecMethod(self, path, method, pInParams=None):
+        self.sent = (path, method, pInParams.getData())
+
+
+def decode_ours(tmp_path, blob):
+    f = tmp_path / "blob.bin"
+    f.write_bytes(blob)
+    d = json.loads(dump("decode", str(f)))
+    assert "error" not in d, d
+    return d
+
+
+def test_impacket_instance_decodes_in_ours(tmp_path):
+    cls = impacket_class("plain-class")
+    inst = cls.SpawnInstance()
+    inst.Id, inst.Name, inst.Count, inst.Big, inst.Neg = "p-1", "n\xe9", 7, 2**64 - 1, -(2**63)
+    inst.Flag, inst.When, inst.Bytes, inst.Ratio, inst.Small = True, "20240131235959.123456-300", [1, 2, 255], 0.5, -3
+    d = decode_ours(tmp_path, inst.marshalMe().getData())
+    props = d["instance"]["properties"]
+    want = {"Id": "p-1", "Name": "n\xe9", "Count": "7", "Big": str(2**64 - 1), "Neg": str(-(2**63)),
+            "Flag": True, "When": "20240131235959.123456-300", "Bytes": ["1", "2", "255"], "Ratio": 0.5,
+            "Small": "-3"}
+    assert {k: v["value"] for k, v in props.items()} == want
+    assert d["instance"]["class"] == "Wmgw_Plain" and d["namespace"] == "root/wmgw"
+    # impacket's empty strings: NULL (NdTable 11), and NULLs stay NULL.
+    inst.Name, inst.Count = "", None
+    props = decode_ours(tmp_path, inst.marshalMe().getData())["instance"]["properties"]
+    assert props["Name"]["null"] and props["Count"]["null"]
+
+
+def test_impacket_method_parameters_decode_in_ours(tmp_path):
+    cls = impacket_class("alltypes-class")
+    svc = cls._IWbemClassObject__iWbemServices
+    cls.Restart("WinRM \u2603", -5)
+    path, method, blob = svc.sent
+    assert (path, method) == ("Wmgw_AllTypes", "Restart")
+    props = decode_ours(tmp_path, blob)["instance"]["properties"]
+    assert {k: v["value"] for k, v in props.items()} == {"ServiceName": "WinRM \u2603", "Timeout": "-5"}
+    # impacket packs every element of a non-string array as a uint32, so a
+    # real64[] cannot go; None leaves heap offset 0, its "no value": NULL.
+    cls.Compute(None, 'Win32_Service.Name="WinRM"')
+    props = decode_ours(tmp_path, svc.sent[2])["instance"]["properties"]
+    assert props["X"]["null"]
+    assert props["Target"]["value"] == 'Win32_Service.Name="WinRM"'

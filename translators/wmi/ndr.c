@@ -120,6 +120,13 @@ int wmgw_ndr_put_u64(struct wmgw_ndr_writer *w, uint64_t v)
     return wadd(w, b, 8, "hyper");
 }
 
+int wmgw_ndr_put_enum(struct wmgw_ndr_writer *w, unsigned v)
+{
+    if (v > 0x7FFF)
+        return wfail(w, WMGW_EINVAL, "enum (above 32767)");
+    return wmgw_ndr_put_u16(w, (uint16_t)v);
+}
+
 int wmgw_ndr_put_bytes(struct wmgw_ndr_writer *w, const void *p, size_t n)
 {
     return wadd(w, p, n, "bytes");
@@ -330,6 +337,13 @@ int wmgw_ndr_get_u64(struct wmgw_ndr_reader *r, uint64_t *v, const char *field)
     if (fixed(r, 8, &p, field) == 0)
         for (int i = 7; i >= 0; i--)
             *v = *v << 8 | p[i];
+    return r->rc;
+}
+
+int wmgw_ndr_get_enum(struct wmgw_ndr_reader *r, uint16_t *v, const char *field)
+{
+    if (wmgw_ndr_get_u16(r, v, field) == 0 && *v > 0x7FFF)
+        return wmgw_ndr_fail(r, field, "enum value %u above 32767", *v);
     return r->rc;
 }
 

@@ -6,9 +6,10 @@
  * Activator, IWbem* and IRemUnknown arguments with these calls, and the
  * simulator's DCOM server unmarshals them; ndr_dcom.h adds the DCOM types.
  * Hand-written stubs call the primitives in IDL order and handle deferral
- * themselves: an embedded pointer writes its referent id where it stands,
- * its pointee after the enclosing top-level argument (depth first, in
- * pointer order), as NDR says.
+ * themselves, as NDR says (C706 14.3.12): a top-level pointer argument's
+ * pointee follows its referent id; an embedded pointer's pointee follows
+ * the structure or array that embeds it, depth first, in pointer order.
+ * Functions named _blob / _mip write a pointee alone for that purpose.
  *
  * Both directions keep the first error and turn every later call into a
  * no-op that returns it, so a stub is a straight list of calls with one
@@ -47,8 +48,9 @@ struct wmgw_ndr_writer {
 void wmgw_ndr_writer_init(struct wmgw_ndr_writer *w, struct wmgw_buf *buf, struct wmgw_err *err);
 int wmgw_ndr_align(struct wmgw_ndr_writer *w, size_t n); /* zero octets up to a multiple of n */
 int wmgw_ndr_put_u8(struct wmgw_ndr_writer *w, uint8_t v);
-int wmgw_ndr_put_u16(struct wmgw_ndr_writer *w, uint16_t v);  /* short; also an NDR enum (16 bits) */
+int wmgw_ndr_put_u16(struct wmgw_ndr_writer *w, uint16_t v);  /* short */
 int wmgw_ndr_put_u32(struct wmgw_ndr_writer *w, uint32_t v);  /* long; also a [v1_enum] */
+int wmgw_ndr_put_enum(struct wmgw_ndr_writer *w, unsigned v); /* NDR enum: 16 bits, 0..32767 */
 int wmgw_ndr_put_u64(struct wmgw_ndr_writer *w, uint64_t v);  /* hyper, 8-aligned */
 int wmgw_ndr_put_bytes(struct wmgw_ndr_writer *w, const void *p, size_t n); /* no alignment */
 int wmgw_ndr_put_uuid(struct wmgw_ndr_writer *w, const struct wmgw_uuid *u);
@@ -94,6 +96,7 @@ int wmgw_ndr_get_u8(struct wmgw_ndr_reader *r, uint8_t *v, const char *field);
 int wmgw_ndr_get_u16(struct wmgw_ndr_reader *r, uint16_t *v, const char *field);
 int wmgw_ndr_get_u32(struct wmgw_ndr_reader *r, uint32_t *v, const char *field);
 int wmgw_ndr_get_u64(struct wmgw_ndr_reader *r, uint64_t *v, const char *field);
+int wmgw_ndr_get_enum(struct wmgw_ndr_reader *r, uint16_t *v, const char *field); /* refuses > 32767 */
 int wmgw_ndr_get_bytes(struct wmgw_ndr_reader *r, const uint8_t **p, size_t n, const char *field);
 int wmgw_ndr_get_uuid(struct wmgw_ndr_reader *r, struct wmgw_uuid *u, const char *field);
 int wmgw_ndr_get_unique(struct wmgw_ndr_reader *r, bool *present, const char *field);

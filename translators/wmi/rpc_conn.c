@@ -126,8 +126,20 @@ void wmgw_rpc_conn_consume(struct wmgw_rpc_conn *c, size_t n)
     }
 }
 
+/* Drops what was written, so that a slow reader does not make the buffer grow. */
+static void compact_out(struct wmgw_rpc_conn *c)
+{
+    if (c->out_off > 0) {
+        memmove(c->out.data, c->out.data + c->out_off, c->out.len - c->out_off);
+        c->out.len -= c->out_off;
+        c->out.data[c->out.len] = '\0';
+        c->out_off = 0;
+    }
+}
+
 int wmgw__rpc_queue(struct wmgw_rpc_conn *c, const struct wmgw_rpc_pdu *p, struct wmgw_err *err)
 {
+    compact_out(c);
     int rc = wmgw_rpc_pdu_encode(p, &c->out, err);
     if (rc != 0)
         c->dead = true; /* a half-queued exchange cannot be taken back */
@@ -151,6 +163,7 @@ int wmgw__rpc_send_call(struct wmgw_rpc_conn *c, uint8_t ptype, uint32_t call_id
         return wmgw_err_set(err, WMGW_EINVAL, "max_xmit_frag %u leaves no room for stub data", c->xmit);
     size_t avail = c->xmit - over, off = 0;
     bool first = true, last;
+    compact_out(c); /* fragment offsets below stay valid */
     do {
         size_t chunk = len - off, pad = protect ? wmgw_rpc_auth_pad(chunk) : 0;
         last = chunk + pad <= avail;

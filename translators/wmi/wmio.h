@@ -10,8 +10,9 @@
  * WMGW_WMIO_MAX_DEPTH deep, and the decoded model may not grow beyond
  * WMGW_WMIO_BUDGET(len) bytes (no amplification through shared heap items).
  * A bad blob gives WMGW_EPROTO with a message naming what was wrong and the
- * byte offset (err->position, counted from the start of the input); no
- * output is left behind on any failure.
+ * byte offset (err->position, counted from the start of the input; -1 in a
+ * class part that came from the cache); no output is left behind on any
+ * failure.
  *
  *   class     -> struct wmgw_cim_class: properties sorted case-insensitively
  *                by name; key/read/write/required, In/Out from boolean

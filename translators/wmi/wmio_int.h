@@ -244,6 +244,9 @@ struct wmgw__wmio_wctx {
 
 /* Records code and "WMIO encode: <message>"; returns code. */
 int wmgw__wmio_wfail(struct wmgw__wmio_wctx *w, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Puts "owner.name: " in front of the message of the failure rc (when
+ * this failure wrote it); returns rc. */
+int wmgw__wmio_in_member(struct wmgw__wmio_wctx *w, int rc, const char *owner, const char *name);
 int wmgw__wmio_add16(struct wmgw_buf *b, uint16_t v);
 int wmgw__wmio_add32(struct wmgw_buf *b, uint32_t v);
 /* An Encoded-String (Latin-1 with flag 0 when every character fits). */

@@ -74,6 +74,28 @@ static int copy_deriv(const struct wmgw__wmio_layout *l, struct wmgw_wmio_object
     return 0;
 }
 
+/* About what a copy of v costs, for the budget (embedded objects nest at
+ * most WMGW_WMIO_MAX_DEPTH deep: they were decoded). */
+static size_t model_size(const struct wmgw_cim_value *v)
+{
+    if (v->null)
+        return 0;
+    size_t n = WMGW_CIM_IS_ARRAY(v->type) ? v->u.arr.n : 1, sum = n * sizeof(*v);
+    const struct wmgw_cim_value *e = WMGW_CIM_IS_ARRAY(v->type) ? v->u.arr.v : v;
+    for (size_t i = 0; i < n; i++) {
+        switch (WMGW_CIM_BASETYPE(v->type)) {
+        case WMGW_CIM_STRING: case WMGW_CIM_DATETIME: sum += strlen(e[i].u.str) + 1; break;
+        case WMGW_CIM_REFERENCE: sum += 256; break;
+        case WMGW_CIM_OBJECT:
+            for (size_t k = 0; k < e[i].u.obj->props.n; k++)
+                sum += sizeof(struct wmgw_cim_prop) + model_size(&e[i].u.obj->props.items[k].value);
+            break;
+        default: break;
+        }
+    }
+    return sum;
+}
+
 /* The instance part p[0..avail) of a class laid out by l, whose model (for
  * defaults) is c. */
 static int instance_part(struct wmgw__wmio_dctx *d, const struct wmgw__wmio_layout *l, const struct wmgw_cim_class *c,
@@ -151,9 +173,11 @@ static int instance_part(struct wmgw__wmio_dctx *d, const struct wmgw__wmio_layo
         const uint8_t *slot = ndvt + l->nd_len + pr->vt_off;
         if (bits & WMGW__WMIO_ND_NULL)
             continue;
-        if (bits & WMGW__WMIO_ND_DEFAULT)
-            rc = wmgw_cim_value_copy(&v->value, &c->props[i].default_value);
-        else if (!(wmgw__wmio_heap_backed(pr->type) && wmgw__wmio_le32(slot) == cn_ref)) /* impacket's "no value" */
+        if (bits & WMGW__WMIO_ND_DEFAULT) {
+            rc = wmgw__wmio_charge(d, model_size(&c->props[i].default_value), slot, pr->name);
+            if (rc == 0)
+                rc = wmgw_cim_value_copy(&v->value, &c->props[i].default_value);
+        } else if (!(wmgw__wmio_heap_backed(pr->type) && wmgw__wmio_le32(slot) == cn_ref)) /* impacket's "no value" */
             rc = wmgw__wmio_read_value(d, pr->type, slot, &h, pr->name, &v->value);
     }
     if (rc != 0) {

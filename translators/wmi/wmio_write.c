@@ -265,7 +265,7 @@ int wmgw__wmio_put_quals(struct wmgw__wmio_wctx *w, struct wmgw_buf *heap, const
         const struct wmgw_cim_value *v = q[i].value;
         uint8_t hdr[9], slot[8] = {0};
         size_t ssize = wmgw__wmio_slot_size(v->type);
-        if (rc == 0 && ssize == 0)
+        if (rc == 0 && !wmgw__wmio_type_known(v->type))
             rc = wmgw__wmio_wfail(w, WMGW_EINVAL, "qualifier %s of unknown type %u", q[i].name, v->type);
         if (rc == 0 && v->null && wmgw__wmio_heap_backed(v->type))
             wmgw__wmio_put32(slot, WMGW__WMIO_NULLREF); /* a NULL number is written as 0 */
@@ -329,17 +329,17 @@ static long find_prop(const struct wmgw__wmio_layout *l, const char *name)
     return -1;
 }
 
-/* Puts the property's name in front of the message of a failed write. */
-static int in_property(struct wmgw__wmio_wctx *w, int rc, const char *name)
+int wmgw__wmio_in_member(struct wmgw__wmio_wctx *w, int rc, const char *owner, const char *name)
 {
-    if (rc == 0 || w->err == NULL)
+    /* Only a message this failure wrote (not ENOMEM's, not an older one). */
+    if (rc == 0 || w->err == NULL || w->err->code != rc)
         return rc;
     char msg[sizeof(w->err->message)];
     const char *m = w->err->message;
     if (strncmp(m, "WMIO encode: ", 13) == 0)
         m += 13;
     snprintf(msg, sizeof(msg), "%s", m);
-    return wmgw_err_set(w->err, rc, "WMIO encode: %s: %s", name, msg);
+    return wmgw_err_set(w->err, rc, "WMIO encode: %.80s%s%.80s: %s", owner ? owner : "", owner ? "." : "", name, msg);
 }
 
 int wmgw__wmio_put_instance_part(struct wmgw__wmio_wctx *w, const struct wmgw__wmio_layout *l,
@@ -381,7 +381,8 @@ int wmgw__wmio_put_instance_part(struct wmgw__wmio_wctx *w, const struct wmgw__w
         else if (v->null)
             bits = WMGW__WMIO_ND_NULL | (class_null ? WMGW__WMIO_ND_DEFAULT : 0);
         else
-            rc = in_property(w, wmgw__wmio_put_value(w, &heap, pr->type, v, ndvt + l->nd_len + pr->vt_off), pr->name);
+            rc = wmgw__wmio_in_member(w, wmgw__wmio_put_value(w, &heap, pr->type, v, ndvt + l->nd_len + pr->vt_off),
+                                      l->name, pr->name);
         ndvt[pr->order / 4] |= (uint8_t)(bits << (2 * (pr->order % 4)));
     }
     size_t start = out->len, len = 9 + l->ndvt_len + 4 + 1 + 4 + heap.len;

@@ -243,9 +243,7 @@ static int write_part(struct wmgw__wmio_wctx *w, const struct partspec *s, struc
             bits |= WMGW__WMIO_ND_NULL;
         if (rc == 0)
             ndvt[ps->order / 4] |= (uint8_t)(bits << (2 * (ps->order % 4)));
-        if (rc != 0 && w->err != NULL && strstr(w->err->message, ps->d->name) == NULL)
-            rc = wmgw__wmio_wfail(w, rc, "%.80s.%.80s: %.200s", s->name ? s->name : "", ps->d->name,
-                                  w->err->message + (strncmp(w->err->message, "WMIO encode: ", 13) ? 0 : 13));
+        rc = wmgw__wmio_in_member(w, rc, s->name, ps->d->name);
     }
     /* Header, DerivationList, qualifiers, lookup table, NdTable+ValueTable, heap. */
     if (rc == 0) {

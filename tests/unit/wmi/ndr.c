@@ -79,6 +79,20 @@ static void test_primitives(void)
     CHECK_INT(wmgw_ndr_get_u8(&r, &a, "x"), WMGW_EPROTO);
     CHECK(strstr(err.message, "lFlags") != NULL);
 
+    /* NDR enums: 16 bits, at most 32767 */
+    start();
+    wmgw_ndr_put_u8(&w, 1);
+    wmgw_ndr_put_enum(&w, 0x7FFF);
+    CHECK_INT(out.len, 4);
+    wmgw_ndr_put_u16(&w, 0x8000);
+    reader(&r, &err);
+    wmgw_ndr_get_u8(&r, &a, "a");
+    wmgw_ndr_get_enum(&r, &b, "lFlags");
+    CHECK_INT(b, 0x7FFF);
+    CHECK_INT(wmgw_ndr_get_enum(&r, &b, "WBEM_GENUS"), WMGW_EPROTO);
+    CHECK(strstr(err.message, "WBEM_GENUS") != NULL);
+    CHECK_INT(wmgw_ndr_put_enum(&w, 0x8000), WMGW_EINVAL);
+
     /* alignment counts from the writer's start, not the buffer's */
     wmgw_buf_dispose(&out);
     wmgw_buf_init(&out, 64);

@@ -941,6 +941,18 @@ static void test_encode_errors(void)
         CHECK_INT(out.len, 0);
         wmgw_cim_instance_unref(inst);
     }
+    /* An error inside an embedded object names the path to it. */
+    struct wmgw_cim_instance *outer = wmgw_cim_instance_new("Wmgw_AllTypes", NULL);
+    struct wmgw_cim_prop *op = wmgw_cim_proplist_add(&outer->props, "Obj", WMGW_CIM_OBJECT);
+    op->value.null = false;
+    op->value.u.obj = case_embedded("x", 1, false);
+    struct wmgw_cim_value *size = (struct wmgw_cim_value *)prop(op->value.u.obj, "Size");
+    wmgw_cim_value_dispose(size);
+    cv_str(size, WMGW_CIM_STRING, "big");
+    struct wmgw_wmio_encode_opts lk = {.lookup = case_lookup};
+    CHECK_INT(wmgw_wmio_encode_instance(&out, outer, all, &lk, &err), WMGW_EINVAL);
+    CHECK(strstr(err.message, "Wmgw_AllTypes.Obj: Wmgw_Embedded.Size: ") != NULL);
+    wmgw_cim_instance_unref(outer);
     struct wmgw_cim_instance *other = wmgw_cim_instance_new("Other", NULL);
     CHECK_INT(wmgw_wmio_encode_instance(&out, other, all, NULL, &err), WMGW_EINVAL);
     CHECK_INT(wmgw_wmio_encode_instance(&out, other, NULL, NULL, &err), WMGW_EINVAL);
@@ -955,6 +967,47 @@ static void test_encode_errors(void)
     wmgw_cim_instance_unref(inst);
     wmgw_buf_dispose(&small);
     wmgw_buf_dispose(&out);
+}
+
+/* MS-WMIO 2.3.1/2.3.2: a string property whose CIMTYPE says datetime or
+ * ref:X is a datetime or a reference (Windows also sets the type itself). */
+static void test_cimtype_refines_strings(void)
+{
+    struct wmgw_cim_class *c = wmgw_cim_class_new("T", NULL);
+    wmgw_cim_class_add_prop(c, "D", WMGW_CIM_DATETIME);
+    wmgw_cim_class_add_prop(c, "R", WMGW_CIM_REFERENCE | WMGW_CIM_ARRAY)->ref_class = strdup("Foo");
+    struct wmgw_cim_instance *i = wmgw_cim_instance_new("T", NULL);
+    cv_str(&wmgw_cim_proplist_add(&i->props, "D", 0)->value, WMGW_CIM_DATETIME, "20240101000000.000000+000");
+    struct wmgw_cim_value *e = cv_arr(&wmgw_cim_proplist_add(&i->props, "R", 0)->value, WMGW_CIM_REFERENCE, 1);
+    cv_ref(&e[0], NULL, "Foo", "K", "v");
+    struct wmgw_buf u;
+    wmgw_buf_init(&u, 1 << 20);
+    struct wmgw_err err;
+    CHECK_INT(wmgw_wmio_encode_instance(&u, i, c, NULL, &err), 0);
+    /* The qualifier names CIMTYPE by its dictionary entry, not a string. */
+    static const uint8_t cimtype_ref[4] = {0x0a, 0, 0, 0x80};
+    CHECK(has_bytes(&u, cimtype_ref, 4) && !has_bytes(&u, "CIMTYPE", 7));
+    /* PropertyType 101 (order 0) and 0x2066 (order 1) become plain strings. */
+    static const uint8_t dt[6] = {0x65, 0, 0, 0, 0, 0}, ra[6] = {0x66, 0x20, 0, 0, 1, 0};
+    uint8_t *a = memmem(u.data, u.len, dt, 6), *b = memmem(u.data, u.len, ra, 6);
+    CHECK(a != NULL && b != NULL);
+    if (a && b) {
+        a[0] = WMGW_CIM_STRING;
+        b[0] = WMGW_CIM_STRING;
+    }
+    struct wmgw_wmio_object o;
+    struct wmgw_wmio_decode_opts dopts = {.want_class = true};
+    CHECK_INT(wmgw_wmio_decode_unit((const uint8_t *)u.data, u.len, &dopts, &o, &err), 0);
+    if (o.cls && o.inst) {
+        CHECK_INT(decl(o.cls, "D")->type, WMGW_CIM_DATETIME);
+        CHECK_INT(decl(o.cls, "R")->type, WMGW_CIM_REFERENCE | WMGW_CIM_ARRAY);
+        CHECK_STR(decl(o.cls, "R")->ref_class, "Foo");
+        CHECK(chk_same_instance(i, o.inst));
+    }
+    wmgw_wmio_object_dispose(&o);
+    wmgw_buf_dispose(&u);
+    wmgw_cim_instance_unref(i);
+    wmgw_cim_class_free(c);
 }
 
 int main(void)
@@ -978,5 +1031,6 @@ int main(void)
     WMGW_TEST_RUN(test_budget);
     WMGW_TEST_RUN(test_embedded_class);
     WMGW_TEST_RUN(test_encode_errors);
+    WMGW_TEST_RUN(test_cimtype_refines_strings);
     return WMGW_TEST_DONE();
 }

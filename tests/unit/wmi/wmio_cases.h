@@ -11,6 +11,7 @@
  *                  references, embedded objects, NULLs, empty arrays,
  *                  defaults; qualifiers; three methods with in/out params
  *   Wmgw_Embedded  the class of the embedded objects
+ *   Wmgw_Plain : Wmgw_Base   what impacket's own encoder can fill in
  *
  * Everything is built with cim.h calls and owned by the caller.
  */
@@ -218,16 +219,41 @@ static struct wmgw_cim_class *case_alltypes_class(void)
     return c;
 }
 
+/* A class of the types impacket's own encoder (SpawnInstance, marshalMe)
+ * can write: the other direction of the impacket test. */
+static struct wmgw_cim_class *case_plain_class(void)
+{
+    struct wmgw_cim_class *c = wmgw_cim_class_new("Wmgw_Plain", "root/wmgw");
+    c->superclass = strdup("Wmgw_Base");
+    struct wmgw_cim_propdecl *d = wmgw_cim_class_add_prop(c, "Id", WMGW_CIM_STRING);
+    d->flags = WMGW_CIM_Q_KEY | WMGW_CIM_Q_READ;
+    d->description = strdup("The key");
+    wmgw_cim_class_add_prop(c, "Name", WMGW_CIM_STRING);
+    wmgw_cim_class_add_prop(c, "Count", WMGW_CIM_UINT32);
+    wmgw_cim_class_add_prop(c, "Big", WMGW_CIM_UINT64);
+    wmgw_cim_class_add_prop(c, "Neg", WMGW_CIM_SINT64);
+    wmgw_cim_class_add_prop(c, "Flag", WMGW_CIM_BOOLEAN);
+    wmgw_cim_class_add_prop(c, "When", WMGW_CIM_DATETIME);
+    wmgw_cim_class_add_prop(c, "Bytes", WMGW_CIM_UINT8 | WMGW_CIM_ARRAY);
+    wmgw_cim_class_add_prop(c, "Ratio", WMGW_CIM_REAL64);
+    wmgw_cim_class_add_prop(c, "Small", WMGW_CIM_SINT16);
+    qsort(c->props, c->nprops, sizeof(*c->props), case_cmp_decl);
+    return c;
+}
+
 /* Finds the case classes by name (a wmgw_wmio_lookup_fn; ctx unused). */
 static const struct wmgw_cim_class *case_lookup(void *ctx, const char *name)
 {
-    static struct wmgw_cim_class *base, *all, *emb;
+    static struct wmgw_cim_class *base, *all, *emb, *plain;
     (void)ctx;
     if (base == NULL) {
         base = case_base_class();
         all = case_alltypes_class();
         emb = case_embedded_class();
+        plain = case_plain_class();
     }
+    if (strcasecmp(name, "Wmgw_Plain") == 0)
+        return plain;
     if (strcasecmp(name, "Wmgw_Base") == 0)
         return base;
     if (strcasecmp(name, "Wmgw_AllTypes") == 0)

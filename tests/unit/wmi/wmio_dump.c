@@ -25,8 +25,8 @@
 #include <string.h>
 
 static const char *const cases[] = {
-    "alltypes-instance", "alltypes-standalone", "alltypes-class", "base-class",
-    "embedded-instance", "restart-in-params",   "compute-out-params",
+    "alltypes-instance", "alltypes-standalone", "alltypes-class",     "base-class",
+    "plain-class",       "embedded-instance",   "restart-in-params",  "compute-out-params",
 };
 
 static char *hex(const void *p, size_t n)
@@ -58,8 +58,11 @@ static int run_case(const char *name)
         json_array_append_new(defaulted, json_string("WithDefault"));
         json_array_append_new(defaulted, json_string("ArrDefault"));
         wmgw_cim_instance_unref(inst);
-    } else if (strcmp(name, "alltypes-class") == 0 || strcmp(name, "base-class") == 0) {
-        const struct wmgw_cim_class *c = name[0] == 'a' ? all : case_lookup(NULL, "Wmgw_Base");
+    } else if (strcmp(name, "alltypes-class") == 0 || strcmp(name, "base-class") == 0 ||
+               strcmp(name, "plain-class") == 0) {
+        const struct wmgw_cim_class *c = name[0] == 'a'   ? all
+                                         : name[0] == 'b' ? case_lookup(NULL, "Wmgw_Base")
+                                                          : case_lookup(NULL, "Wmgw_Plain");
         kind = "class";
         rc = wmgw_wmio_encode_class(&unit, c, &o, &err);
         expect = chk_class_json(c);
