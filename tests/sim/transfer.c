@@ -444,6 +444,41 @@ static int write_qualifier_true(struct wmgw_buf *out, const char *name)
     return wmgw_buf_printf(out, "<QUALIFIER NAME=\"%s\" TYPE=\"boolean\"><VALUE>TRUE</VALUE></QUALIFIER>", name);
 }
 
+static int write_description(struct wmgw_buf *out, const char *text)
+{
+    int rc = wmgw_buf_addstr(out, "<QUALIFIER NAME=\"Description\" TYPE=\"string\"><VALUE>");
+    if (rc == 0)
+        rc = wmgw_buf_addstr_xml(out, text);
+    return rc == 0 ? wmgw_buf_addstr(out, "</VALUE></QUALIFIER>") : rc;
+}
+
+/* A property's default as DSP0201 writes it: <VALUE> or <VALUE.ARRAY>. */
+static int write_default(struct wmgw_buf *out, const struct wmgw_cim_value *v)
+{
+    uint16_t base = WMGW_CIM_BASETYPE(v->type);
+    if (v->null || base == WMGW_CIM_REFERENCE || base == WMGW_CIM_OBJECT)
+        return 0;
+    bool array = WMGW_CIM_IS_ARRAY(v->type);
+    size_t n = array ? v->u.arr.n : 1;
+    struct wmgw_buf text;
+    wmgw_buf_init(&text, WMGW_WSMAN_MAX_TEXT);
+    int rc = array ? wmgw_buf_addstr(out, "<VALUE.ARRAY>") : 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        wmgw_buf_reset(&text);
+        rc = wmgw_cim_value_to_text(array ? &v->u.arr.v[i] : v, &text);
+        if (rc == 0)
+            rc = wmgw_buf_addstr(out, "<VALUE>");
+        if (rc == 0)
+            rc = wmgw_buf_add_xml(out, text.data ? text.data : "", text.len);
+        if (rc == 0)
+            rc = wmgw_buf_addstr(out, "</VALUE>");
+    }
+    if (rc == 0 && array)
+        rc = wmgw_buf_addstr(out, "</VALUE.ARRAY>");
+    wmgw_buf_dispose(&text);
+    return rc;
+}
+
 static int write_decl(struct wmgw_buf *out, const struct wmgw_cim_propdecl *d, const char *elem)
 {
     uint16_t base = WMGW_CIM_BASETYPE(d->type);
@@ -488,13 +523,10 @@ static int write_decl(struct wmgw_buf *out, const struct wmgw_cim_propdecl *d, c
         if (rc == 0)
             rc = wmgw_buf_addstr(out, "</VALUE></QUALIFIER>");
     }
-    if (rc == 0 && d->description != NULL) {
-        rc = wmgw_buf_addstr(out, "<QUALIFIER NAME=\"Description\" TYPE=\"string\"><VALUE>");
-        if (rc == 0)
-            rc = wmgw_buf_addstr_xml(out, d->description);
-        if (rc == 0)
-            rc = wmgw_buf_addstr(out, "</VALUE></QUALIFIER>");
-    }
+    if (rc == 0 && d->description != NULL)
+        rc = write_description(out, d->description);
+    if (rc == 0 && strcmp(elem, "PROPERTY") == 0)
+        rc = write_default(out, &d->default_value);
     if (rc == 0)
         rc = wmgw_buf_printf(out, "</%s%s>", elem, suffix);
     return rc;
@@ -521,6 +553,8 @@ static int write_class(struct wmgw_buf *out, const struct wmgw_cim_class *cls)
     for (size_t i = 0; rc == 0 && i < sizeof(cq) / sizeof(cq[0]); i++)
         if (cls->flags & cq[i].flag)
             rc = write_qualifier_true(out, cq[i].name);
+    if (rc == 0 && cls->description != NULL)
+        rc = write_description(out, cls->description);
     for (size_t i = 0; rc == 0 && i < cls->nprops; i++)
         rc = write_decl(out, &cls->props[i], "PROPERTY");
     for (size_t i = 0; rc == 0 && i < cls->nmethods; i++) {
