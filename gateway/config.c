@@ -84,7 +84,7 @@ static const struct row rows[] = {
     {"host", "max-envelope-size", K_SIZE, BCK(max_envelope_size), 0, 8192, 16u << 20, "512000",
      "WS-Man MaxEnvelopeSize in octets"},
     {"host", "max-elements", K_UINT, BCK(max_elements), 0, 1, 32000, "500", "instances per Enumerate/Pull batch"},
-    {"host", "pool-size", K_UINT, BCK(pool_size), 0, 0, 1024, "4", "idle keep-alive connections per worker"},
+    {"host", "pool-size", K_UINT, BCK(pool_size), 0, 0, 1024, "16", "idle keep-alive connections per worker"},
     {"host", "groups", K_LIST, W_BACKEND, 0, 0, 0, 0, "", "groups the host belongs to (comma separated)"},
 };
 

@@ -86,7 +86,7 @@ struct wmgw_backend *wmgw_backend_new(const char *name)
     b->operation_timeout_ms = 60000;
     b->max_envelope_size = 512000;
     b->max_elements = 500;
-    b->pool_size = 4;
+    b->pool_size = 16; /* enough for a busy worker: a pool too small opens a connection per request */
     return b;
 }
 

@@ -8,6 +8,7 @@
 #include "tests/sim/store.h"
 #include "tests/sim/fixtures.h"
 #include "util/buf.h"
+#include "cim/json.h"
 #include "util/err.h"
 
 #include <stdlib.h>
@@ -30,6 +31,10 @@ static void class_dispose(struct sim_class *c)
         wmgw_cim_instance_unref(c->items[i]);
     free(c->items);
     json_decref(c->gen_template);
+    wmgw_cim_instance_unref(c->gen_base);
+    for (size_t i = 0; i < c->ngen_dynamic; i++)
+        free(c->gen_dynamic[i]);
+    free(c->gen_dynamic);
     wmgw_cim_class_free(c->cls);
 }
 
@@ -309,8 +314,31 @@ int sim_store_remove(struct sim_store *s, const char *ns, const struct wmgw_cim_
     return wmgw_err_set(err, WMGW_ENOTFOUND, "no such instance");
 }
 
+/* Instance i from the prepared base: only the ${i} properties change. */
+static struct wmgw_cim_instance *generate_fast(struct sim_store *s, struct sim_class *c, size_t i)
+{
+    struct wmgw_cim_instance *inst = wmgw_cim_instance_copy(c->gen_base);
+    for (size_t k = 0; inst != NULL && k < c->ngen_dynamic; k++) {
+        const char *name = c->gen_dynamic[k];
+        const struct wmgw_cim_propdecl *d = wmgw_cim_class_prop(c->cls, name);
+        char *text = sim_vars_expand(s->vars, json_string_value(json_object_get(c->gen_template, name)), (long)i, NULL);
+        json_t *j = text ? json_string(text) : NULL;
+        struct wmgw_cim_value v;
+        int rc = j && d ? wmgw_cim_json_read_value(j, d->type, d->ref_class, &v, NULL) : WMGW_EINVAL;
+        json_decref(j);
+        free(text);
+        if (rc != 0 || wmgw_cim_proplist_put(&inst->props, d->name, &v) != 0) {
+            wmgw_cim_instance_unref(inst);
+            return NULL;
+        }
+    }
+    return inst;
+}
+
 struct wmgw_cim_instance *sim_store_generate(struct sim_store *s, struct sim_class *c, size_t i)
 {
+    if (c->gen_base != NULL)
+        return generate_fast(s, c, i);
     json_t *j = sim_vars_expand_json(s->vars, c->gen_template, (long)i, NULL);
     if (j == NULL)
         return NULL;

@@ -30,6 +30,12 @@ struct sim_class {
     json_t *gen_template;
     size_t gen_count;
     bool gen_key_is_index;
+    /* Fast path: instance 0 built once, and the properties whose template
+     * is a string naming ${i...}; instance i is a copy with just those
+     * re-expanded.  NULL base when the template nests ${i} deeper. */
+    struct wmgw_cim_instance *gen_base;
+    size_t ngen_dynamic;
+    char **gen_dynamic;
 };
 
 struct sim_namespace {

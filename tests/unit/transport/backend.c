@@ -20,7 +20,7 @@ static void test_defaults(void)
     CHECK_INT(b->operation_timeout_ms, 60000);
     CHECK_INT(b->max_envelope_size, 512000);
     CHECK_INT(b->max_elements, 500);
-    CHECK_INT(b->pool_size, 4);
+    CHECK_INT(b->pool_size, 16);
     CHECK_INT(atomic_load(&b->refcnt), 1);
     struct wmgw_backend *c = wmgw_backend_new(NULL);
     CHECK(c->name == NULL);
