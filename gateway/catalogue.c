@@ -12,15 +12,14 @@
 #include "gateway/catalogue.h"
 #include "cim/class_json.h"
 #include "util/err.h"
+#include "util/jsondir.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define MAX_FILES 4096
 
 struct cat_namespace {
     char *name;
@@ -102,8 +101,9 @@ static int add_class(struct wmgw_catalogue *cat, struct cat_namespace *n, struct
     return 0;
 }
 
-static int load_file(struct wmgw_catalogue *cat, const char *path, struct wmgw_err *err)
+static int load_file(void *ctx, const char *path, struct wmgw_err *err)
 {
+    struct wmgw_catalogue *cat = ctx;
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
@@ -135,55 +135,21 @@ static int load_file(struct wmgw_catalogue *cat, const char *path, struct wmgw_e
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int wmgw_catalogue_load(const char *dir, struct wmgw_catalogue **out, struct wmgw_err *err)
 {
     *out = NULL;
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return wmgw_err_set(err, WMGW_ECONFIG, "class-catalogue: cannot open directory %s", dir);
     struct wmgw_catalogue *cat = calloc(1, sizeof(*cat));
-    char **names = NULL;
-    size_t n = 0;
     int rc = cat && (cat->dir = strdup(dir)) ? 0 : WMGW_ENOMEM;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
-            continue;
-        char **nn = n < MAX_FILES ? realloc(names, (n + 1) * sizeof(*nn)) : NULL;
-        if (nn == NULL) {
-            rc = n < MAX_FILES ? WMGW_ENOMEM
-                               : wmgw_err_set(err, WMGW_ECONFIG, "class-catalogue: too many files in %s", dir);
-            break;
-        }
-        names = nn;
-        if ((names[n] = strdup(de->d_name)) == NULL) {
-            rc = WMGW_ENOMEM;
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), cmp_str);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        rc = load_file(cat, path, err);
-    }
-    if (rc == 0 && n == 0)
-        rc = wmgw_err_set(err, WMGW_ECONFIG, "class-catalogue: no *.json files in %s", dir);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    if (rc == 0)
+        rc = wmgw_jsondir_each(dir, load_file, cat, err);
     if (rc != 0) {
         if (rc == WMGW_ENOMEM)
             wmgw_err_set(err, WMGW_ENOMEM, "class-catalogue: out of memory");
+        else if (err != NULL && strncmp(err->message, "class-catalogue", 15) != 0) {
+            char msg[sizeof(err->message)];
+            snprintf(msg, sizeof(msg), "class-catalogue: %.280s", err->message);
+            memcpy(err->message, msg, sizeof(msg));
+        }
         wmgw_catalogue_free(cat);
         return rc;
     }

@@ -214,9 +214,21 @@ static void on_ref(struct wmgw_call *call, struct wmgw_cim_ref *ref)
     s->count++;
 }
 
+/* Headers go out with the first batch; a JSON page's opening goes before
+ * the items already written. */
 static void start_response(struct stream *s)
 {
     struct wmgw_request *r = s->x->r;
+    if (!s->ndjson) {
+        struct wmgw_buf head;
+        wmgw_buf_init(&head, s->fill.max);
+        if (wmgw_buf_addstr(&head, "{\"items\":[") == 0 && wmgw_buf_add(&head, s->fill.data, s->fill.len) == 0) {
+            wmgw_buf_dispose(&s->fill);
+            s->fill = head;
+        } else {
+            wmgw_buf_dispose(&head);
+        }
+    }
     h2o_req_t *req = r->req;
     wmgw_respond_common_headers(r);
     req->res.status = 200;
@@ -245,15 +257,6 @@ static void batch_written(struct stream *s)
     if (!s->started) {
         if (s->failed)
             return; /* reported at on_done */
-        /* The opening of a JSON page goes before the first item. */
-        struct wmgw_buf head;
-        wmgw_buf_init(&head, s->fill.max);
-        if (!s->ndjson && wmgw_buf_addstr(&head, "{\"items\":[") == 0 && wmgw_buf_add(&head, s->fill.data, s->fill.len) == 0) {
-            wmgw_buf_dispose(&s->fill);
-            s->fill = head;
-        } else {
-            wmgw_buf_dispose(&head);
-        }
         start_response(s);
     }
     send_more(s);
@@ -358,14 +361,6 @@ static void done_written(struct stream *s)
             return;
         }
         /* Nothing came in batches (e.g. an empty listing): answer now. */
-        struct wmgw_buf head;
-        wmgw_buf_init(&head, s->fill.max);
-        if (!s->ndjson && wmgw_buf_addstr(&head, "{\"items\":[") == 0 && wmgw_buf_add(&head, s->fill.data, s->fill.len) == 0) {
-            wmgw_buf_dispose(&s->fill);
-            s->fill = head;
-        } else {
-            wmgw_buf_dispose(&head);
-        }
         start_response(s);
     }
     if (s->failed && s->ndjson) {

@@ -11,8 +11,8 @@
 #include "tests/sim/store.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/jsondir.h"
 
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,8 +359,9 @@ static int generated_from_json(struct sim_store *s, const char *ns, const json_t
     return 0;
 }
 
-static int load_file(struct sim_store *s, const char *path, struct wmgw_err *err)
+static int load_file(void *ctx, const char *path, struct wmgw_err *err)
 {
+    struct sim_store *s = ctx;
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
@@ -396,45 +397,7 @@ static int load_file(struct sim_store *s, const char *path, struct wmgw_err *err
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int sim_fixtures_load(struct sim_store *s, const char *dir, struct wmgw_err *err)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return wmgw_err_set(err, WMGW_ECONFIG, "cannot open fixture directory %s", dir);
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
-            continue;
-        char **nn = realloc(names, (n + 1) * sizeof(*nn));
-        if (nn == NULL || (nn[n] = strdup(de->d_name)) == NULL) {
-            names = nn ? nn : names;
-            rc = WMGW_ENOMEM;
-            break;
-        }
-        names = nn;
-        n++;
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), cmp_str);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        rc = load_file(s, path, err);
-    }
-    if (rc == 0 && n == 0)
-        rc = wmgw_err_set(err, WMGW_ECONFIG, "no *.json fixtures in %s", dir);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    return rc;
+    return wmgw_jsondir_each(dir, load_file, s, err);
 }
