@@ -82,6 +82,18 @@ static int ts1_close(struct wmgw_ndr_reader *r, const char *what)
     return r->rc;
 }
 
+/* A conformant array's max_count, which must equal its count field n. */
+static int get_count(struct wmgw_ndr_reader *r, uint32_t n, uint32_t limit, size_t elem, const char *field,
+                     const char *count_name)
+{
+    uint32_t max;
+    if (wmgw_ndr_get_conformance(r, &max, limit, elem, field))
+        return r->rc;
+    if (max != n)
+        return wmgw_ndr_fail(r, field, "max_count %u but %s %u", max, count_name, n);
+    return 0;
+}
+
 /* ---- the BLOB and its CustomHeader (MS-DCOM 2.2.22, 2.2.22.1) ---- */
 
 struct prop_list {
@@ -158,7 +170,7 @@ struct blob_view {
 static int blob_open(const uint8_t *blob, size_t len, struct blob_view *v, struct wmgw_err *err)
 {
     struct wmgw_ndr_reader r;
-    uint32_t total, hsize, reserved, n, max;
+    uint32_t total, hsize, reserved, n;
     bool p_clsid, p_sizes, p_res;
     struct wmgw_uuid info;
     memset(v, 0, sizeof(*v));
@@ -184,12 +196,12 @@ static int blob_open(const uint8_t *blob, size_t len, struct blob_view *v, struc
         return wmgw_ndr_fail(&r, "CustomHeader.cIfs", "%u properties (1 to %d)", n, WMGW_DCOM_ACT_MAX_PROPS);
     if (!p_clsid || !p_sizes)
         return wmgw_ndr_fail(&r, "CustomHeader.pclsid", "NULL pclsid or pSizes");
-    if (wmgw_ndr_get_conformance(&r, &max, WMGW_DCOM_ACT_MAX_PROPS, 16, "CustomHeader.pclsid") == 0 && max != n)
-        return wmgw_ndr_fail(&r, "CustomHeader.pclsid", "max_count %u but cIfs %u", max, n);
+    if (get_count(&r, n, WMGW_DCOM_ACT_MAX_PROPS, 16, "CustomHeader.pclsid", "cIfs"))
+        return r.rc;
     for (unsigned i = 0; i < n; i++)
         wmgw_ndr_get_uuid(&r, &v->clsid[i], "CustomHeader.pclsid[]");
-    if (wmgw_ndr_get_conformance(&r, &max, WMGW_DCOM_ACT_MAX_PROPS, 4, "CustomHeader.pSizes") == 0 && max != n)
-        return wmgw_ndr_fail(&r, "CustomHeader.pSizes", "max_count %u but cIfs %u", max, n);
+    if (get_count(&r, n, WMGW_DCOM_ACT_MAX_PROPS, 4, "CustomHeader.pSizes", "cIfs"))
+        return r.rc;
     for (unsigned i = 0; i < n; i++)
         wmgw_ndr_get_u32(&r, &v->size[i], "CustomHeader.pSizes[]");
     if (p_res)
@@ -328,7 +340,7 @@ int wmgw_dcom_act_in_encode(struct wmgw_buf *blob, const struct wmgw_dcom_act_in
 
 static int get_instantiation(struct wmgw_ndr_reader *r, struct wmgw_dcom_act_in *a)
 {
-    uint32_t surrogate, inst, this_size, max;
+    uint32_t surrogate, inst, this_size;
     bool p_iid;
     wmgw_ndr_get_uuid(r, &a->clsid, "InstantiationInfoData.classId");
     wmgw_ndr_get_u32(r, &a->class_ctx, "InstantiationInfoData.classCtx");
@@ -346,9 +358,8 @@ static int get_instantiation(struct wmgw_ndr_reader *r, struct wmgw_dcom_act_in 
                              WMGW_DCOM_ACT_MAX_IIDS);
     if (!p_iid)
         return wmgw_ndr_fail(r, "InstantiationInfoData.pIID", "NULL");
-    if (wmgw_ndr_get_conformance(r, &max, WMGW_DCOM_ACT_MAX_IIDS, 16, "InstantiationInfoData.pIID") == 0 &&
-        max != a->n_iids)
-        return wmgw_ndr_fail(r, "InstantiationInfoData.pIID", "max_count %u but cIID %u", max, a->n_iids);
+    if (get_count(r, a->n_iids, WMGW_DCOM_ACT_MAX_IIDS, 16, "InstantiationInfoData.pIID", "cIID"))
+        return r->rc;
     for (unsigned i = 0; i < a->n_iids; i++)
         wmgw_ndr_get_uuid(r, &a->iids[i], "InstantiationInfoData.pIID[]");
     return r->rc;
@@ -357,7 +368,7 @@ static int get_instantiation(struct wmgw_ndr_reader *r, struct wmgw_dcom_act_in 
 static int get_scm_request(struct wmgw_ndr_reader *r, struct wmgw_dcom_act_in *a)
 {
     bool p_res, p_req, p_seqs;
-    uint32_t reserved, max;
+    uint32_t reserved;
     wmgw_ndr_get_unique(r, &p_res, "ScmRequestInfoData.pdwReserved");
     if (wmgw_ndr_get_unique(r, &p_req, "ScmRequestInfoData.remoteRequest"))
         return r->rc;
@@ -373,11 +384,12 @@ static int get_scm_request(struct wmgw_ndr_reader *r, struct wmgw_dcom_act_in *a
         return a->n_protseqs == 0 ? 0
                                   : wmgw_ndr_fail(r, "customREMOTE_REQUEST_SCM_INFO.pRequestedProtseqs",
                                                   "NULL with cRequestedProtseqs %u", a->n_protseqs);
-    if (wmgw_ndr_get_conformance(r, &max, WMGW_DCOM_ACT_MAX_PROTSEQS, 2,
-                                 "customREMOTE_REQUEST_SCM_INFO.pRequestedProtseqs") == 0 &&
-        max != a->n_protseqs)
-        return wmgw_ndr_fail(r, "customREMOTE_REQUEST_SCM_INFO.pRequestedProtseqs",
-                             "max_count %u but cRequestedProtseqs %u", max, a->n_protseqs);
+    if (a->n_protseqs > WMGW_DCOM_ACT_MAX_PROTSEQS)
+        return wmgw_ndr_fail(r, "customREMOTE_REQUEST_SCM_INFO.cRequestedProtseqs", "%u protocol sequences (at most %d)",
+                             a->n_protseqs, WMGW_DCOM_ACT_MAX_PROTSEQS);
+    if (get_count(r, a->n_protseqs, WMGW_DCOM_ACT_MAX_PROTSEQS, 2, "customREMOTE_REQUEST_SCM_INFO.pRequestedProtseqs",
+                  "cRequestedProtseqs"))
+        return r->rc;
     for (unsigned i = 0; i < a->n_protseqs; i++)
         wmgw_ndr_get_u16(r, &a->protseqs[i], "customREMOTE_REQUEST_SCM_INFO.pRequestedProtseqs[]");
     return r->rc;
@@ -471,7 +483,6 @@ int wmgw_dcom_act_out_encode(struct wmgw_buf *blob, const struct wmgw_dcom_act_o
 static int get_props_out(struct wmgw_ndr_reader *r, struct wmgw_dcom_act_out *a)
 {
     bool p_iid, p_hr, p_data, present[WMGW_DCOM_ACT_MAX_IIDS];
-    uint32_t max;
     wmgw_ndr_get_u32(r, &a->n_ifaces, "PropsOutInfo.cIfs");
     wmgw_ndr_get_unique(r, &p_iid, "PropsOutInfo.piid");
     wmgw_ndr_get_unique(r, &p_hr, "PropsOutInfo.phresults");
@@ -482,16 +493,16 @@ static int get_props_out(struct wmgw_ndr_reader *r, struct wmgw_dcom_act_out *a)
     if (!p_iid || !p_hr || !p_data)
         return wmgw_ndr_fail(r, "PropsOutInfo", "NULL piid, phresults or ppIntfData");
     unsigned n = a->n_ifaces;
-    if (wmgw_ndr_get_conformance(r, &max, WMGW_DCOM_ACT_MAX_IIDS, 16, "PropsOutInfo.piid") == 0 && max != n)
-        return wmgw_ndr_fail(r, "PropsOutInfo.piid", "max_count %u but cIfs %u", max, n);
+    if (get_count(r, n, WMGW_DCOM_ACT_MAX_IIDS, 16, "PropsOutInfo.piid", "cIfs"))
+        return r->rc;
     for (unsigned i = 0; i < n; i++)
         wmgw_ndr_get_uuid(r, &a->ifaces[i].iid, "PropsOutInfo.piid[]");
-    if (wmgw_ndr_get_conformance(r, &max, WMGW_DCOM_ACT_MAX_IIDS, 4, "PropsOutInfo.phresults") == 0 && max != n)
-        return wmgw_ndr_fail(r, "PropsOutInfo.phresults", "max_count %u but cIfs %u", max, n);
+    if (get_count(r, n, WMGW_DCOM_ACT_MAX_IIDS, 4, "PropsOutInfo.phresults", "cIfs"))
+        return r->rc;
     for (unsigned i = 0; i < n; i++)
         wmgw_ndr_get_u32(r, &a->ifaces[i].hr, "PropsOutInfo.phresults[]");
-    if (wmgw_ndr_get_conformance(r, &max, WMGW_DCOM_ACT_MAX_IIDS, 4, "PropsOutInfo.ppIntfData") == 0 && max != n)
-        return wmgw_ndr_fail(r, "PropsOutInfo.ppIntfData", "max_count %u but cIfs %u", max, n);
+    if (get_count(r, n, WMGW_DCOM_ACT_MAX_IIDS, 4, "PropsOutInfo.ppIntfData", "cIfs"))
+        return r->rc;
     for (unsigned i = 0; i < n; i++)
         wmgw_ndr_get_unique(r, &present[i], "PropsOutInfo.ppIntfData[]");
     for (unsigned i = 0; i < n && r->rc == 0; i++) {

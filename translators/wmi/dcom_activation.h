@@ -129,7 +129,8 @@ int wmgw_dcom_act_iref(const struct wmgw_dcom_act_out *a, const struct wmgw_uuid
 
 /* Client: the ncacn_ip_tcp binding to connect to: the one whose host is
  * host (case-insensitive) if any, else the first with an endpoint; its host
- * part into addr (cap bytes) and *port.  WMGW_ENOTFOUND without one. */
+ * part into addr (cap bytes; longer hosts are passed over) and *port.
+ * WMGW_ENOTFOUND without one. */
 int wmgw_dcom_dsa_tcp_endpoint(const struct wmgw_ndr_dsa *d, const char *host, char *addr, size_t cap,
                                uint16_t *port, struct wmgw_err *err);
 /* Server: appends the string binding "host[port]" (tower 7). */

@@ -56,7 +56,7 @@ int wmgw_wmi_next_resp_decode(const uint8_t *stub, size_t len, struct wmgw_wmi_n
     struct wmgw_ndr_reader r;
     uint32_t offset, actual, returned;
     struct wmgw_wmi_unit *objects = a->objects;
-    uint32_t cap = a->cap > WMGW_WMI_MAX_NEXT ? WMGW_WMI_MAX_NEXT : a->cap;
+    uint32_t cap = objects == NULL ? 0 : a->cap > WMGW_WMI_MAX_NEXT ? WMGW_WMI_MAX_NEXT : a->cap;
     memset(a, 0, sizeof(*a));
     a->objects = objects;
     a->cap = cap;
