@@ -2,6 +2,7 @@
  * cursor.c: signed paging cursors (cursor.h).
  */
 #include "gateway/cursor.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -15,49 +16,6 @@
 
 #define MAC_LEN 16
 #define MAX_TOKEN 8192
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int b64_encode(struct wmgw_buf *out, const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-        char q[4] = {b64url[v >> 18 & 63], b64url[v >> 12 & 63], b64url[v >> 6 & 63], b64url[v & 63]};
-        int rc = wmgw_buf_add(out, q, i + 2 < n ? 4 : i + 1 < n ? 3 : 2);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
-static int b64_value(char c)
-{
-    const char *p = c ? strchr(b64url, c) : NULL;
-    return p ? (int)(p - b64url) : -1;
-}
-
-static int b64_decode(const char *s, size_t n, struct wmgw_buf *out)
-{
-    if (n % 4 == 1)
-        return WMGW_EINVAL;
-    for (size_t i = 0; i < n; i += 4) {
-        int v[4] = {0, 0, 0, 0}, k;
-        size_t m = n - i < 4 ? n - i : 4;
-        for (k = 0; k < (int)m; k++)
-            if ((v[k] = b64_value(s[i + (size_t)k])) < 0)
-                return WMGW_EINVAL;
-        /* Canonical only: the bits a short final group does not use must be
-         * zero, or two spellings would decode to the same cursor. */
-        if ((m == 2 && (v[1] & 0x0F) != 0) || (m == 3 && (v[2] & 0x03) != 0))
-            return WMGW_EINVAL;
-        unsigned w = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
-        unsigned char b[3] = {(unsigned char)(w >> 16), (unsigned char)(w >> 8), (unsigned char)w};
-        int rc = wmgw_buf_add(out, b, m - 1);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
 
 static void mac_of(const unsigned char key[32], const void *msg, size_t len, unsigned char out[32])
 {
@@ -88,11 +46,11 @@ int wmgw_cursor_format(struct wmgw_buf *out, const unsigned char key[32], const 
         return WMGW_ENOMEM;
     unsigned char mac[32];
     mac_of(key, text, strlen(text), mac);
-    int rc = b64_encode(out, (const unsigned char *)text, strlen(text));
+    int rc = wmgw_base64_encode(out, text, strlen(text), WMGW_BASE64_URL);
     if (rc == 0)
         rc = wmgw_buf_addc(out, '.');
     if (rc == 0)
-        rc = b64_encode(out, mac, MAC_LEN);
+        rc = wmgw_base64_encode(out, mac, MAC_LEN, WMGW_BASE64_URL);
     free(text);
     return rc;
 }
@@ -113,9 +71,9 @@ int wmgw_cursor_parse(const char *token, const unsigned char key[32], struct wmg
     struct wmgw_buf payload, mac;
     wmgw_buf_init(&payload, MAX_TOKEN);
     wmgw_buf_init(&mac, 64);
-    int rc = b64_decode(token, (size_t)(dot - token), &payload);
+    int rc = wmgw_base64_decode(&payload, token, (size_t)(dot - token), WMGW_BASE64_URL);
     if (rc == 0)
-        rc = b64_decode(dot + 1, n - (size_t)(dot - token) - 1, &mac);
+        rc = wmgw_base64_decode(&mac, dot + 1, n - (size_t)(dot - token) - 1, WMGW_BASE64_URL);
     unsigned char want[32];
     if (rc == 0 && payload.data != NULL)
         mac_of(key, payload.data, payload.len, want);

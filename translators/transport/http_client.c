@@ -20,6 +20,7 @@
 #include "translators/backend.h"
 #include "translators/transport/http_parse.h"
 #include "translators/transport/transport_int.h"
+#include "util/base64.h"
 #include "util/err.h"
 
 #include <arpa/inet.h>
@@ -404,31 +405,24 @@ static bool reserved_field(const char *name, const struct wmgw_http_request *req
            (req->content_type != NULL && strcasecmp(name, "Content-Type") == 0);
 }
 
-/* "Authorization: Basic base64(user:password)" (RFC 7617). */
+/* "Authorization: Basic base64(user:password)" (RFC 7617).  The pair sits
+ * on the stack (no realloc leaves copies behind) and is wiped after use. */
 static int add_basic(struct wmgw_buf *out, const struct wmgw_backend *b)
 {
+    char pair[4096];
     size_t ulen = strlen(b->user), plen = b->password != NULL ? strlen(b->password) : 0;
-    size_t n = ulen + 1 + plen;
-    if (n > 4096)
+    if (ulen + 1 + plen > sizeof(pair))
         return WMGW_ECONFIG;
-    unsigned char *pair = malloc(n + 1), *enc = malloc(4 * ((n + 2) / 3) + 1);
-    int rc = WMGW_ENOMEM;
-    if (pair != NULL && enc != NULL) {
-        memcpy(pair, b->user, ulen);
-        pair[ulen] = ':';
-        if (plen > 0)
-            memcpy(pair + ulen + 1, b->password, plen);
-        int elen = EVP_EncodeBlock(enc, pair, (int)n);
-        rc = wmgw_buf_addstr(out, "Authorization: Basic ");
-        if (rc == 0)
-            rc = wmgw_buf_add(out, enc, (size_t)elen);
-        if (rc == 0)
-            rc = wmgw_buf_addstr(out, "\r\n");
-        OPENSSL_cleanse(pair, n);
-        OPENSSL_cleanse(enc, (size_t)elen);
-    }
-    free(pair);
-    free(enc);
+    memcpy(pair, b->user, ulen);
+    pair[ulen] = ':';
+    if (plen > 0)
+        memcpy(pair + ulen + 1, b->password, plen);
+    int rc = wmgw_buf_addstr(out, "Authorization: Basic ");
+    if (rc == 0)
+        rc = wmgw_base64_encode(out, pair, ulen + 1 + plen, WMGW_BASE64_STD);
+    if (rc == 0)
+        rc = wmgw_buf_addstr(out, "\r\n");
+    OPENSSL_cleanse(pair, ulen + 1 + plen);
     return rc;
 }
 
