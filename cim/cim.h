@@ -184,6 +184,12 @@ int wmgw_cim_value_to_text(const struct wmgw_cim_value *v, struct wmgw_buf *out)
  * checked; booleans accept true/false/1/0 in any case; datetimes accept the
  * DMTF form, xs:dateTime and xs:duration (see cim/datetime.h). */
 int wmgw_cim_value_from_text(struct wmgw_cim_value *v, uint16_t type, const char *text, size_t len);
+/* dst = src as the declared type: a copy when the types match, else each
+ * scalar through its text form (so the JSON reader's sint32 for an untyped
+ * embedded object's integer fits a uint32 schema).  WMGW_EINVAL when a
+ * value does not fit the type, or array and scalar, reference or object
+ * kinds differ. */
+int wmgw_cim_value_convert(struct wmgw_cim_value *dst, uint16_t type, const struct wmgw_cim_value *src);
 
 /* --- property lists ---------------------------------------------------- */
 

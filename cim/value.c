@@ -328,6 +328,59 @@ int wmgw_cim_value_from_text(struct wmgw_cim_value *v, uint16_t type, const char
     return rc;
 }
 
+/* One scalar through its text form; references and objects only as they are. */
+static int convert_scalar(struct wmgw_cim_value *dst, uint16_t base, const struct wmgw_cim_value *src)
+{
+    uint16_t have = WMGW_CIM_BASETYPE(src->type);
+    if (have == base)
+        return copy_scalar(dst, src);
+    if (have == WMGW_CIM_REFERENCE || have == WMGW_CIM_OBJECT || base == WMGW_CIM_REFERENCE ||
+        base == WMGW_CIM_OBJECT)
+        return WMGW_EINVAL;
+    struct wmgw_buf text;
+    wmgw_buf_init(&text, 4096);
+    int rc = wmgw_cim_value_to_text(src, &text);
+    if (rc == 0)
+        rc = wmgw_cim_value_from_text(dst, base, text.data ? text.data : "", text.len);
+    wmgw_buf_dispose(&text);
+    return rc;
+}
+
+int wmgw_cim_value_convert(struct wmgw_cim_value *dst, uint16_t type, const struct wmgw_cim_value *src)
+{
+    wmgw_cim_value_init_null(dst, type);
+    if (src->null)
+        return 0;
+    if (src->type == type)
+        return wmgw_cim_value_copy(dst, src);
+    if (WMGW_CIM_IS_ARRAY(src->type) != WMGW_CIM_IS_ARRAY(type))
+        return WMGW_EINVAL;
+    uint16_t base = WMGW_CIM_BASETYPE(type);
+    if (!WMGW_CIM_IS_ARRAY(type)) {
+        int rc = convert_scalar(dst, base, src);
+        if (rc != 0)
+            wmgw_cim_value_init_null(dst, type);
+        return rc;
+    }
+    struct wmgw_cim_value *elems = calloc(src->u.arr.n ? src->u.arr.n : 1, sizeof(*elems));
+    if (elems == NULL)
+        return WMGW_ENOMEM;
+    for (size_t i = 0; i < src->u.arr.n; i++) {
+        int rc = src->u.arr.v[i].null ? WMGW_EINVAL : convert_scalar(&elems[i], base, &src->u.arr.v[i]);
+        if (rc != 0) {
+            for (size_t j = 0; j < i; j++)
+                dispose_scalar(&elems[j]);
+            free(elems);
+            return rc;
+        }
+        elems[i].type = base;
+    }
+    dst->null = false;
+    dst->u.arr.n = src->u.arr.n;
+    dst->u.arr.v = elems;
+    return 0;
+}
+
 /* --- property lists ----------------------------------------------------- */
 
 void wmgw_cim_proplist_dispose(struct wmgw_cim_proplist *l)

@@ -221,6 +221,17 @@ static int put_scalar(struct wmgw__wmio_wctx *w, struct wmgw_buf *heap, uint16_t
 int wmgw__wmio_put_value(struct wmgw__wmio_wctx *w, struct wmgw_buf *heap, uint16_t type,
                          const struct wmgw_cim_value *v, uint8_t *slot)
 {
+    if (!v->null && v->type != type) {
+        /* An embedded object read from JSON has no schema: its integers are
+         * sint32 or sint64, its text strings.  Written under a class, each
+         * value must fit the declared type. */
+        struct wmgw_cim_value conv;
+        if (wmgw_cim_value_convert(&conv, type, v) == 0) {
+            int rc = wmgw__wmio_put_value(w, heap, type, &conv, slot);
+            wmgw_cim_value_dispose(&conv);
+            return rc;
+        }
+    }
     if (v->null || v->type != type)
         return wmgw__wmio_wfail(w, WMGW_EINVAL, "a %s%s value where %s%s is declared",
                                 v->null ? "NULL " : "", wmgw_cim_type_name(v->type),

@@ -508,14 +508,6 @@ static void test_faults(void)
 static void test_sync_failures(void)
 {
     struct sink s;
-    /* DCOM is not there yet: refused at start. */
-    struct wmgw_backend *b = wmgw_backend_copy(backend);
-    b->protocol = WMGW_PROTO_DCOM;
-    sink_init(&s, WMGW_OP_IDENTIFY, NULL, NULL);
-    s.call.backend = b;
-    CHECK_INT(wmgw_call_start(&s.call), WMGW_EUNSUPPORTED);
-    CHECK(!s.done);
-    wmgw_backend_unref(b);
     /* A class name that is not a name. */
     sink_init(&s, WMGW_OP_ENUMERATE, "root/cimv2", "Win32<Service");
     CHECK_INT(wmgw_call_start(&s.call), WMGW_EINVAL);
