@@ -7,6 +7,8 @@
  *   POST /hosts/{name}/latency        {"ms": 250}                delay every reply
  *   POST /hosts/{name}/fail           {"count": 2, "fault": "AccessDenied"}
  *                                     {"count": 1, "status": 503}  fail the next requests
+ *                                     {"count": 1, "hresult": "WBEM_E_QUOTA_VIOLATION"}  (DCOM; WS-Man
+ *                                     answers the fault kind with that HRESULT, else InternalError)
  *   POST /hosts/{name}/drop           {"count": 1}               cut the next replies mid-body
  *   POST /hosts/{name}/garbage        {"count": 1}               answer malformed XML
  *   POST /hosts/{name}/clear                                     forget latency and pending failures
@@ -15,8 +17,10 @@
  *
  * {name} is a host name (case-insensitive) or "*" for every host.
  */
+#include "tests/sim/dcom.h"
 #include "tests/sim/fault.h"
 #include "tests/sim/server.h"
+#include "translators/wmi/wmi_calls.h"
 #include "util/err.h"
 
 #include <jansson.h>
@@ -46,18 +50,54 @@ static void reply_error(h2o_req_t *req, int status, const char *msg)
     reply_json(req, status, json_pack("{s:s}", "error", msg));
 }
 
+static json_t *dcom_json(const struct sim_host *h)
+{
+    const struct sim_counters *c = &h->counters;
+    json_t *by_call = json_object();
+    for (int i = 0; i < 32 && sim_dcom_call_names[i] != NULL; i++)
+        json_object_set_new(by_call, sim_dcom_call_names[i], json_integer((json_int_t)c->dcom_by_call[i]));
+    return json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:o}", "port", h->dcom_port, "endpoint", h->dcom_endpoint,
+                     "connections", (json_int_t)c->dcom_connections, "calls", (json_int_t)c->dcom_calls,
+                     "unauthorized", (json_int_t)c->dcom_unauthorized, "faults", (json_int_t)c->dcom_faults,
+                     "by_call", by_call);
+}
+
 static json_t *host_json(const struct sim_host *h)
 {
     json_t *by_action = json_object();
     for (int i = 0; i < 16 && sim_action_names[i] != NULL; i++)
         json_object_set_new(by_action, sim_action_names[i], json_integer((json_int_t)h->counters.by_action[i]));
-    return json_pack("{s:s, s:i, s:s, s:i, s:s, s:{s:I, s:I, s:I, s:o}, s:{s:i, s:i, s:i, s:i, s:i}}", "name",
+    json_t *j = json_pack("{s:s, s:i, s:s, s:i, s:s, s:{s:I, s:I, s:I, s:o}, s:{s:i, s:i, s:i, s:i, s:i}}", "name",
                      h->name, "number", h->number, "address", h->address, "port", h->port, "dialect",
                      h->dialect->name, "counters", "requests", (json_int_t)h->counters.requests, "unauthorized",
                      (json_int_t)h->counters.unauthorized, "faults", (json_int_t)h->counters.faults, "by_action",
                      by_action, "plan", "latency_ms", (int)h->plan.latency_ms, "fail_count", (int)h->plan.fail_count,
                      "drop_count", (int)h->plan.drop_count, "garbage_count", (int)h->plan.garbage_count,
                      "fail_http_status", h->plan.fail_http_status);
+    if (j != NULL && h->dcom_port != 0)
+        json_object_set_new(j, "dcom", dcom_json(h));
+    if (j != NULL && h->plan.fail_hresult != 0)
+        json_object_set_new(json_object_get(j, "plan"), "fail_hresult", json_integer(h->plan.fail_hresult));
+    return j;
+}
+
+/* "WBEM_E_NOT_FOUND", "0x80041002" or 2147749890 -> the HRESULT, 0 when none. */
+static uint32_t hresult_of(const json_t *v)
+{
+    if (json_is_integer(v))
+        return json_integer_value(v) > 0 && json_integer_value(v) <= 0xFFFFFFFFll ? (uint32_t)json_integer_value(v)
+                                                                                  : 0;
+    const char *s = json_string_value(v);
+    if (s == NULL)
+        return 0;
+    size_t n;
+    const struct wmgw_wmi_hresult *t = wmgw_wmi_hresults(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(t[i].name, s) == 0)
+            return t[i].value;
+    char *end;
+    unsigned long hr = strtoul(s, &end, 0);
+    return *s != '\0' && *end == '\0' && hr <= 0xFFFFFFFFul ? (uint32_t)hr : 0;
 }
 
 static int count_of(const json_t *body, h2o_req_t *req)
@@ -87,16 +127,21 @@ static int apply(struct sim_server *s, struct sim_host *h, const char *action, c
         if (n < 0)
             return 400;
         const char *fault = json_string_value(json_object_get(body, "fault"));
+        const json_t *hrj = json_object_get(body, "hresult");
         json_int_t status = json_integer_value(json_object_get(body, "status"));
-        int kind = fault ? sim_fault_kind_parse(fault) : -1;
-        if ((fault != NULL) == (json_object_get(body, "status") != NULL) || (fault && kind < 0) ||
-            (!fault && (status < 400 || status > 599))) {
-            reply_error(req, 400, "give either \"fault\" (see GET /faults) or \"status\" (400-599)");
+        uint32_t hr = hresult_of(hrj);
+        int kind = fault ? sim_fault_kind_parse(fault) : hrj ? sim_dcom_fault_kind(hr) : -1;
+        int given = (fault != NULL) + (hrj != NULL) + (json_object_get(body, "status") != NULL);
+        if (given != 1 || (fault && kind < 0) || (hrj && hr == 0) ||
+            (!fault && !hrj && (status < 400 || status > 599))) {
+            reply_error(req, 400, "give one of \"fault\" (see GET /faults), \"status\" (400-599) or "
+                                  "\"hresult\" (a WBEM_E_* name or number)");
             return 400;
         }
         p->fail_count = (unsigned)n;
         p->fail_fault = kind;
-        p->fail_http_status = fault ? 0 : (int)status;
+        p->fail_hresult = hrj ? hr : 0;
+        p->fail_http_status = fault || hrj ? 0 : (int)status;
     } else if (strcmp(action, "drop") == 0 || strcmp(action, "garbage") == 0) {
         int n = count_of(body, req);
         if (n < 0)

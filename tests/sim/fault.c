@@ -302,6 +302,10 @@ int sim_fault(struct sim_ctx *ctx, enum sim_fault_kind kind, const char *detail,
         snprintf(mu, sizeof(mu), "%sThe header is %.60s. ", f->reason, message);
         message = mu;
     }
+    ctx->faulted = true;
+    ctx->fault_kind = (int)kind;
+    if (ctx->dcom)
+        return -1; /* the DCOM front answers in HRESULTs and counts its own faults */
     wmgw_buf_reset(&ctx->out);
     ctx->http_status = 500;
     ctx->host->counters.faults++;

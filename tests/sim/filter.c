@@ -247,6 +247,15 @@ static int prepare_wql(struct sim_ctx *ctx, struct sim_query *q, const char *tex
     return rc;
 }
 
+int sim_query_prepare_wql(struct sim_ctx *ctx, struct sim_query *q, const char *ns, const char *text)
+{
+    memset(q, 0, sizeof(*q));
+    q->store = ctx->host->store;
+    if ((q->ns = strdup(ns)) == NULL)
+        return sim_fault(ctx, SIM_FAULT_INTERNAL_ERROR, NULL, NULL);
+    return prepare_wql(ctx, q, text);
+}
+
 /* --- selector filter ----------------------------------------------------- */
 
 static int prepare_selector(struct sim_ctx *ctx, struct sim_query *q)

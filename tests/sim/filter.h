@@ -39,6 +39,11 @@ struct sim_query {
  * or -1 after writing a fault. */
 int sim_filter_prepare(struct sim_ctx *ctx, struct sim_query *q, bool has_filter);
 
+/* Prepares q for a WQL query text in namespace ns, without a resource
+ * URI's class to agree with (the DCOM front's ExecQuery).  0, or -1 after
+ * sim_fault (CannotProcessFilter for a query WMI rejects). */
+int sim_query_prepare_wql(struct sim_ctx *ctx, struct sim_query *q, const char *ns, const char *text);
+
 /* The next instance that passes the filter (new reference), NULL at the end. */
 struct wmgw_cim_instance *sim_query_next(struct sim_query *q);
 bool sim_query_done(struct sim_query *q);

@@ -4,6 +4,7 @@
  * counts) so that fleet-wide queries have something to tell apart.
  */
 #include "tests/sim/host.h"
+#include "tests/sim/dcom.h"
 #include "tests/sim/ops.h"
 #include "tests/sim/store.h"
 #include "util/err.h"
@@ -94,6 +95,7 @@ int sim_host_load(struct sim_host *h, const struct sim_fleet *f, struct wmgw_err
 int sim_host_reset(struct sim_host *h, const struct sim_fleet *f, struct wmgw_err *err)
 {
     sim_enum_expire(h, true);
+    sim_dcom_drop_enums(h); /* their cursors point into the old store */
     struct sim_store *old = h->store;
     h->store = NULL;
     int rc = sim_host_load(h, f, err);
@@ -108,6 +110,7 @@ int sim_host_reset(struct sim_host *h, const struct sim_fleet *f, struct wmgw_er
 void sim_host_dispose(struct sim_host *h)
 {
     sim_enum_expire(h, true);
+    sim_dcom_host_dispose(h);
     sim_store_free(h->store);
     sim_vars_dispose(&h->vars);
     free(h->name);

@@ -20,6 +20,7 @@
 
 struct sim_store;
 struct sim_enum;
+struct sim_dcom;
 
 /* What the control interface asked for, consumed request by request. */
 struct sim_plan {
@@ -29,6 +30,8 @@ struct sim_plan {
     int fail_http_status;        /* ... or with this bare HTTP status (0: none) */
     unsigned drop_count;         /* next N replies are cut mid-body */
     unsigned garbage_count;      /* next N replies are malformed XML */
+    uint32_t fail_hresult;       /* DCOM: the failures answer this WBEM HRESULT (0: the
+                                  * one of fail_fault); WS-Man keeps fail_fault */
 };
 
 struct sim_counters {
@@ -36,13 +39,21 @@ struct sim_counters {
     uint64_t unauthorized;  /* answered 401 */
     uint64_t faults;        /* answered with a SOAP fault */
     uint64_t by_action[16]; /* see sim_action_index() */
+    /* The DCOM front (dcom_server.c): connections accepted, RPC calls
+     * answered, calls refused for authentication, calls answered with a
+     * failure (HRESULT or RPC fault), and calls per method (sim_dcom_call_names). */
+    uint64_t dcom_connections, dcom_calls, dcom_unauthorized, dcom_faults;
+    uint64_t dcom_by_call[32];
 };
 
 struct sim_host {
     char *name;  /* "WMSIM-01" */
     int number;  /* 1-based */
     char *address;
-    uint16_t port;
+    uint16_t port;          /* WS-Management; 0: the host does not speak it */
+    uint16_t dcom_port;     /* DCOM activation and OXID resolver (135); 0: no DCOM */
+    uint16_t dcom_endpoint; /* the object exporter's port; 0 until listening picks one */
+    struct sim_dcom *dcom;  /* DCOM objects (dcom_objects.c); NULL until first used */
     const struct wmgw_wsman_dialect *dialect;
     struct sim_vars vars;
     struct sim_store *store;

@@ -3,6 +3,7 @@
  * loads every host's store, opens the listeners and runs the loop; it does
  * nothing else.
  */
+#include "tests/sim/dcom.h"
 #include "tests/sim/server.h"
 #include "tests/sim/store.h"
 #include "util/err.h"
@@ -29,8 +30,12 @@ static const char usage[] =
     "Win32_LogicalDisk, ... in root/cimv2, test classes in root/test).\n"
     "\n"
     "Hosts (give --listen, --hosts, or both):\n"
-    "  --listen ADDR:PORT[,name=NAME][,dialect=D]\n"
-    "                         one host on this address and port; repeat for more\n"
+    "  --listen ADDR[:PORT][,name=NAME][,dialect=D][,dcom[=APORT]][,dcom-endpoint=EPORT]\n"
+    "                         one host on this address: WS-Management on PORT, and\n"
+    "                         with dcom WMI over DCOM too (activation and OXID\n"
+    "                         resolver on APORT, default 135; its objects on EPORT,\n"
+    "                         default a dynamic port).  Without :PORT the host\n"
+    "                         speaks DCOM only.  Repeat for more hosts\n"
     "  --hosts N              N more hosts, WMSIM-01 ... WMSIM-NN, on consecutive\n"
     "                         loopback addresses from --first-address, all on --port\n"
     "  --first-address ADDR   first address for --hosts (default 127.0.1.1)\n"
@@ -38,9 +43,13 @@ static const char usage[] =
     "  --spread-ports         --hosts on one address (--first-address) and\n"
     "                         consecutive ports from --port instead\n"
     "  --dialect D            dialect of --hosts: wsmv (default) or wsman2003\n"
+    "  --dcom[=APORT]         --hosts also speak DCOM, activation on APORT (default\n"
+    "                         135) of each host's address; with --spread-ports give\n"
+    "                         APORT: the hosts get APORT, APORT+1, ...\n"
+    "  --dcom-only            --hosts speak DCOM only (no WS-Management; implies --dcom)\n"
     "  A host's identity and data follow the address it is reached on.\n"
     "\n"
-    "Users (HTTP Basic; at least one is required):\n"
+    "Users (HTTP Basic, and NTLM for DCOM; at least one is required):\n"
     "  --user NAME:PASSWORD   a local account on every host; repeat for more\n"
     "  --users FILE           NAME:PASSWORD lines ('#' starts a comment)\n"
     "\n"
@@ -60,7 +69,9 @@ static const char usage[] =
     "Example: one host with the default data, as user alice:\n"
     "  wmsim --listen 127.0.0.1:15985 --user alice:Secret-1\n"
     "Example: twenty hosts on 127.0.1.1-20 port 5985, with a control port:\n"
-    "  wmsim --hosts 20 --user alice:Secret-1 --control 127.0.0.1:15900\n";
+    "  wmsim --hosts 20 --user alice:Secret-1 --control 127.0.0.1:15900\n"
+    "Example: WS-Management and DCOM on one host, and a DCOM-only legacy host:\n"
+    "  wmsim --listen 127.0.0.5:5985,dcom --listen 127.0.0.6,dcom,name=LEGACY-01 --user alice:Secret-1\n";
 
 static struct sim_server server;
 
@@ -86,7 +97,7 @@ static int split_addr(const char *spec, char *addr, size_t addrlen, uint16_t *po
 }
 
 static struct sim_host *add_host(struct sim_fleet *f, const char *addr, uint16_t port, const char *name,
-                                 const char *dialect)
+                                 const char *dialect, uint16_t dcom_port, uint16_t dcom_endpoint)
 {
     struct sim_host *h = realloc(f->hosts, (f->nhosts + 1) * sizeof(*h));
     if (h == NULL)
@@ -102,6 +113,8 @@ static struct sim_host *add_host(struct sim_fleet *f, const char *addr, uint16_t
     h->name = strdup(name ? name : defname);
     h->dialect = wmgw_wsman_dialect_find(dialect ? dialect : "wsmv");
     h->plan.fail_fault = -1;
+    h->dcom_port = dcom_port;
+    h->dcom_endpoint = dcom_endpoint;
     if (h->dialect == NULL) {
         fprintf(stderr, "wmsim: unknown dialect \"%s\" (wsmv or wsman2003)\n", dialect);
         return NULL;
@@ -110,7 +123,18 @@ static struct sim_host *add_host(struct sim_fleet *f, const char *addr, uint16_t
     return h;
 }
 
-/* --listen ADDR:PORT[,name=NAME][,dialect=D] */
+/* A port number 1..65535 (0 allowed with zero_ok). */
+static int parse_port(const char *s, bool zero_ok, uint16_t *port)
+{
+    char *end;
+    long p = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || p < (zero_ok ? 0 : 1) || p > 65535)
+        return -1;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+/* --listen ADDR[:PORT][,name=NAME][,dialect=D][,dcom[=APORT]][,dcom-endpoint=EPORT] */
 static int parse_listen(struct sim_fleet *f, const char *spec)
 {
     char buf[256], addr[64], *name = NULL, *dialect = NULL;
@@ -118,9 +142,10 @@ static int parse_listen(struct sim_fleet *f, const char *spec)
     char *opts = strchr(buf, ',');
     if (opts != NULL)
         *opts++ = '\0';
-    uint16_t port;
-    if (split_addr(buf, addr, sizeof(addr), &port) != 0) {
-        fprintf(stderr, "wmsim: --listen wants ADDR:PORT, not \"%s\"\n", spec);
+    uint16_t port = 0, dcom = 0, endpoint = 0;
+    if (strchr(buf, ':') != NULL ? split_addr(buf, addr, sizeof(addr), &port) != 0
+                                 : snprintf(addr, sizeof(addr), "%s", buf) >= (int)sizeof(addr)) {
+        fprintf(stderr, "wmsim: --listen wants ADDR[:PORT], not \"%s\"\n", spec);
         return -1;
     }
     for (char *o = opts ? strtok(opts, ",") : NULL; o != NULL; o = strtok(NULL, ",")) {
@@ -128,15 +153,30 @@ static int parse_listen(struct sim_fleet *f, const char *spec)
             name = o + 5;
         else if (strncmp(o, "dialect=", 8) == 0)
             dialect = o + 8;
+        else if (strcmp(o, "dcom") == 0)
+            dcom = 135;
+        else if (strncmp(o, "dcom=", 5) == 0 && parse_port(o + 5, false, &dcom) == 0)
+            ;
+        else if (strncmp(o, "dcom-endpoint=", 14) == 0 && parse_port(o + 14, true, &endpoint) == 0)
+            ;
         else {
             fprintf(stderr, "wmsim: unknown --listen option \"%s\"\n", o);
             return -1;
         }
     }
-    return add_host(f, addr, port, name, dialect) ? 0 : -1;
+    if (port == 0 && dcom == 0) {
+        fprintf(stderr, "wmsim: --listen %s: give a WS-Management port (ADDR:PORT), dcom, or both\n", spec);
+        return -1;
+    }
+    if (dcom == 0 && endpoint != 0) {
+        fprintf(stderr, "wmsim: --listen %s: dcom-endpoint without dcom\n", spec);
+        return -1;
+    }
+    return add_host(f, addr, port, name, dialect, dcom, endpoint) ? 0 : -1;
 }
 
-static int add_many(struct sim_fleet *f, long n, const char *first, uint16_t port, bool spread, const char *dialect)
+static int add_many(struct sim_fleet *f, long n, const char *first, uint16_t port, bool spread, const char *dialect,
+                    long dcom)
 {
     unsigned a, b, c, d;
     if (sscanf(first, "%u.%u.%u.%u", &a, &b, &c, &d) != 4 || a != 127) {
@@ -145,13 +185,14 @@ static int add_many(struct sim_fleet *f, long n, const char *first, uint16_t por
     }
     for (long i = 0; i < n; i++) {
         unsigned long ip = ((unsigned long)b << 16 | (unsigned long)c << 8 | d) + (spread ? 0 : (unsigned long)i);
-        if (ip > 0xFFFFFE || (spread && port + i > 65535)) {
+        if (ip > 0xFFFFFE || (spread && (port + i > 65535 || (dcom > 0 && dcom + i > 65535)))) {
             fprintf(stderr, "wmsim: --hosts %ld does not fit in 127.0.0.0/8 from %s\n", n, first);
             return -1;
         }
         char addr[32];
         snprintf(addr, sizeof(addr), "127.%lu.%lu.%lu", ip >> 16 & 255, ip >> 8 & 255, ip & 255);
-        if (add_host(f, addr, (uint16_t)(spread ? port + i : port), NULL, dialect) == NULL)
+        uint16_t dp = dcom > 0 ? (uint16_t)(spread ? dcom + i : dcom) : 0;
+        if (add_host(f, addr, port ? (uint16_t)(spread ? port + i : port) : 0, NULL, dialect, dp, 0) == NULL)
             return -1;
     }
     return 0;
@@ -167,11 +208,13 @@ int main(int argc, char **argv)
         {"fixtures", required_argument, 0, 'f'},    {"bench-instances", required_argument, 0, 'b'},
         {"max-envelope-kb", required_argument, 0, 'm'}, {"control", required_argument, 0, 'c'},
         {"verbose", no_argument, 0, 'v'},           {"help", no_argument, 0, 'h'},
+        {"dcom", optional_argument, 0, 'O'},        {"dcom-only", no_argument, 0, 'o'},
         {0, 0, 0, 0}};
     struct sim_fleet fleet = {.bench_instances = 1000};
     const char *first = "127.0.1.1", *dialect = NULL, *control = NULL;
     long nhosts = 0, port = 5985, max_env_kb = 500;
-    bool spread = false, verbose = false;
+    bool spread = false, verbose = false, dcom_only = false;
+    long dcom = 0; /* activation port of --hosts; -1: the default 135 */
     struct wmgw_err err;
     wmgw_err_clear(&err);
     fleet.fixtures_dir = getenv("WMSIM_FIXTURES") ? getenv("WMSIM_FIXTURES") : WMSIM_DEFAULT_FIXTURES;
@@ -204,6 +247,14 @@ int main(int argc, char **argv)
         case 'm': max_env_kb = strtol(optarg, NULL, 10); break;
         case 'c': control = optarg; break;
         case 'v': verbose = true; break;
+        case 'O':
+            dcom = optarg ? strtol(optarg, NULL, 10) : -1;
+            if (optarg && (dcom <= 0 || dcom > 65535)) {
+                fputs("wmsim: --dcom=APORT wants a port number\n", stderr);
+                return 2;
+            }
+            break;
+        case 'o': dcom_only = true; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs("Try 'wmsim --help'.\n", stderr); return 2;
         }
@@ -212,7 +263,14 @@ int main(int argc, char **argv)
         fputs("wmsim: bad arguments. Try 'wmsim --help'.\n", stderr);
         return 2;
     }
-    if (nhosts > 0 && add_many(&fleet, nhosts, first, (uint16_t)port, spread, dialect) != 0)
+    if (dcom_only && dcom == 0)
+        dcom = -1;
+    if (spread && dcom < 0 && nhosts > 1) {
+        fputs("wmsim: hosts on one address (--spread-ports) cannot share port 135: give --dcom=APORT\n", stderr);
+        return 2;
+    }
+    if (nhosts > 0 &&
+        add_many(&fleet, nhosts, first, dcom_only ? 0 : (uint16_t)port, spread, dialect, dcom < 0 ? 135 : dcom) != 0)
         return 2;
     if (fleet.nhosts == 0 || fleet.nusers == 0) {
         fputs(fleet.nhosts == 0 ? "wmsim: no hosts: give --listen ADDR:PORT or --hosts N. Try 'wmsim --help'.\n"
@@ -230,7 +288,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "wmsim: %s: %s\n", h->name, err.message);
             return 1;
         }
-        if (sim_server_listen(&server, h->address, h->port, false, &err) != 0) {
+        if ((h->port != 0 && sim_server_listen(&server, h->address, h->port, false, &err) != 0) ||
+            (h->dcom_port != 0 && sim_dcom_listen(&server, h, &err) != 0)) {
             fprintf(stderr, "wmsim: %s\n", err.message);
             return 1;
         }
@@ -247,9 +306,15 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    for (size_t i = 0; i < fleet.nhosts; i++)
-        printf("wmsim: %s listening on http://%s:%u/wsman (%s)\n", fleet.hosts[i].name, fleet.hosts[i].address,
-               fleet.hosts[i].port, fleet.hosts[i].dialect->name);
+    for (size_t i = 0; i < fleet.nhosts; i++) {
+        const struct sim_host *h = &fleet.hosts[i];
+        if (h->port != 0)
+            printf("wmsim: %s listening on http://%s:%u/wsman (%s)\n", h->name, h->address, h->port,
+                   h->dialect->name);
+        if (h->dcom_port != 0)
+            printf("wmsim: %s listening for DCOM on %s:%u, objects on %s:%u\n", h->name, h->address, h->dcom_port,
+                   h->address, h->dcom_endpoint);
+    }
     if (control != NULL)
         printf("wmsim: control interface on http://%s/\n", control);
     printf("wmsim: ready\n");

@@ -58,6 +58,12 @@ struct sim_ctx {
     struct wmgw_err err;
     unsigned latency_ms;   /* how long the control plan makes the operation take */
     bool timed_out;        /* it outlived OperationTimeout: the reply is TimedOut */
+    /* A call of the DCOM front (dcom_*.c) borrows operations that fault
+     * through sim_fault: then no envelope is written, the kind is kept
+     * for the front to answer with the matching HRESULT. */
+    bool dcom;
+    bool faulted;
+    int fault_kind;        /* enum sim_fault_kind of the last sim_fault, when faulted */
 };
 
 /* Reads the envelope up to the first body element (or the end of an empty

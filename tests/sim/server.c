@@ -112,28 +112,36 @@ static void delay_dispose(void *p)
         h2o_timeout_unlink(&d->entry);
 }
 
-void sim_server_delay(struct sim_server *s, h2o_req_t *req, unsigned ms, sim_delay_cb cb, void *data)
+h2o_timeout_t *sim_server_timeout(struct sim_server *s, unsigned ms)
 {
     struct delay_queue *q;
     for (q = delay_queues; q != NULL && q->ms != ms; q = q->next)
         ;
     if (q == NULL) {
         q = calloc(1, sizeof(*q));
-        if (q == NULL) {
-            cb(data);
-            return;
-        }
+        if (q == NULL)
+            return NULL;
         q->ms = ms;
         h2o_timeout_init(s->loop, &q->timeout, ms);
         q->next = delay_queues;
         delay_queues = q;
+    }
+    return &q->timeout;
+}
+
+void sim_server_delay(struct sim_server *s, h2o_req_t *req, unsigned ms, sim_delay_cb cb, void *data)
+{
+    h2o_timeout_t *q = sim_server_timeout(s, ms);
+    if (q == NULL) {
+        cb(data);
+        return;
     }
     struct delay *d = h2o_mem_alloc_shared(&req->pool, sizeof(*d), delay_dispose);
     memset(d, 0, sizeof(*d));
     d->entry.cb = on_delay;
     d->cb = cb;
     d->data = data;
-    h2o_timeout_link(s->loop, &q->timeout, &d->entry);
+    h2o_timeout_link(s->loop, q, &d->entry);
 }
 
 /* --- replies --------------------------------------------------------------- */

@@ -34,5 +34,8 @@ void sim_control_register(struct sim_server *s);
 /* A pool-owned timer for delayed replies; cancelled if the request dies. */
 typedef void (*sim_delay_cb)(void *data);
 void sim_server_delay(struct sim_server *s, h2o_req_t *req, unsigned ms, sim_delay_cb cb, void *data);
+/* The loop's timeout queue of one duration (h2o 2.2 has one duration per
+ * queue), for timers that are not tied to a request; NULL without memory. */
+h2o_timeout_t *sim_server_timeout(struct sim_server *s, unsigned ms);
 
 #endif
