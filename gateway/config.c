@@ -26,7 +26,7 @@
 #define MAX_LINE 4096
 #define MAX_LIST 256
 
-enum kind { K_STRING, K_UINT, K_PORT, K_DURATION, K_SIZE, K_BOOL, K_LIST, K_LISTEN, K_PROTOCOL, K_SCHEME };
+enum kind { K_STRING, K_UINT, K_PORT, K_DURATION, K_SIZE, K_BOOL, K_LIST, K_LISTEN, K_PROTOCOL, K_SCHEME, K_AUTHLEVEL };
 
 enum where { W_SERVER, W_BACKEND }; /* the struct a row's offset points into */
 
@@ -69,7 +69,8 @@ static const struct row rows[] = {
     {"server", "class-catalogue", K_STRING, SRV(class_catalogue), 0, 0, 0, "",
      "directory of class schemas (fixture format) for hosts that cannot describe their classes"},
     {"host", "address", K_STRING, BCK(address), 0, 0, 0, "", "IP address or DNS name of the host"},
-    {"host", "port", K_PORT, BCK(port), 0, 1, 65535, "5985 (5986 for https)", "TCP port"},
+    {"host", "port", K_PORT, BCK(port), 0, 1, 65535, "5985 (5986 for https, 135 for dcom)",
+     "TCP port (dcom: of the activator; the object exporter's port comes from the host)"},
     {"host", "scheme", K_SCHEME, BCK(tls), 0, 0, 0, "http", "http or https"},
     {"host", "path", K_STRING, BCK(path), 0, 0, 0, "/wsman", "URL path of the WS-Management endpoint"},
     {"host", "protocol", K_PROTOCOL, BCK(protocol), 0, 0, 0, "auto", "auto, wsmv, wsman2003 or dcom"},
@@ -85,6 +86,8 @@ static const struct row rows[] = {
      "WS-Man MaxEnvelopeSize in octets"},
     {"host", "max-elements", K_UINT, BCK(max_elements), 0, 1, 32000, "500", "instances per Enumerate/Pull batch"},
     {"host", "pool-size", K_UINT, BCK(pool_size), 0, 0, 1024, "16", "idle keep-alive connections per worker"},
+    {"host", "dcom-auth-level", K_AUTHLEVEL, BCK(dcom_auth_level), 0, 0, 0, "privacy",
+     "dcom: RPC authentication level, privacy (sign and seal) or integrity (sign)"},
     {"host", "groups", K_LIST, W_BACKEND, 0, 0, 0, 0, "", "groups the host belongs to (comma separated)"},
 };
 
@@ -300,6 +303,14 @@ static int set_row(const struct row *r, void *base, const char *value, char ***g
             return wmgw_err_set(err, WMGW_ECONFIG, "%s: want auto, wsmv, wsman2003 or dcom, not \"%.60s\"", r->key,
                                 value);
         return 0;
+    case K_AUTHLEVEL:
+        if (strcasecmp(value, "privacy") == 0)
+            *(uint8_t *)p = 6; /* RPC_C_AUTHN_LEVEL_PKT_PRIVACY */
+        else if (strcasecmp(value, "integrity") == 0)
+            *(uint8_t *)p = 5; /* RPC_C_AUTHN_LEVEL_PKT_INTEGRITY */
+        else
+            return wmgw_err_set(err, WMGW_ECONFIG, "%s: want privacy or integrity, not \"%.60s\"", r->key, value);
+        return 0;
     case K_SCHEME:
         if (strcasecmp(value, "http") != 0 && strcasecmp(value, "https") != 0)
             return wmgw_err_set(err, WMGW_ECONFIG, "%s: want http or https, not \"%.60s\"", r->key, value);
@@ -327,16 +338,28 @@ static int set_row(const struct row *r, void *base, const char *value, char ***g
     return WMGW_EINTERNAL;
 }
 
+/* Sets a backend key (a host's or the [backend] defaults).  A port still
+ * at its protocol's default follows the protocol and the scheme: 5985,
+ * 5986 for https, 135 for dcom (an explicit port stays). */
+static int set_backend_row(const struct row *r, struct wmgw_backend *b, const char *value, char ***groups,
+                           size_t *ngroups, struct wmgw_err *err)
+{
+    enum wmgw_protocol was = b->protocol;
+    bool tls = b->tls;
+    int rc = set_row(r, b, value, groups, ngroups, err);
+    if (rc == 0 && (strcmp(r->key, "scheme") == 0 || strcmp(r->key, "protocol") == 0) &&
+        b->port == wmgw_protocol_default_port(was, tls))
+        b->port = wmgw_protocol_default_port(b->protocol, b->tls);
+    return rc;
+}
+
 int wmgw_host_config_set(struct wmgw_host_config *h, const char *key, const char *value, struct wmgw_err *err)
 {
     const struct row *r = find_row("host", key);
     if (r == NULL)
         return wmgw_err_set(err, WMGW_ECONFIG, "unknown host key \"%.60s\"", key);
     bool groups = strcmp(key, "groups") == 0;
-    int rc = set_row(r, h->backend, value, groups ? &h->groups : NULL, groups ? &h->ngroups : NULL, err);
-    if (rc == 0 && strcmp(key, "scheme") == 0 && h->backend->tls && h->backend->port == 5985)
-        h->backend->port = 5986;
-    return rc;
+    return set_backend_row(r, h->backend, value, groups ? &h->groups : NULL, groups ? &h->ngroups : NULL, err);
 }
 
 /* --- configuration objects ----------------------------------------------- */
@@ -455,7 +478,7 @@ int wmgw_config_set(struct wmgw_config *c, const char *section, const char *key,
         /* Hosts copy the defaults when they are declared. */
         if (c->nhosts > 0)
             return wmgw_err_set(err, WMGW_ECONFIG, "[backend] must come before the first [host]");
-        return set_row(r, c->defaults, value, NULL, NULL, err);
+        return set_backend_row(r, c->defaults, value, NULL, NULL, err);
     }
     if (strncmp(section, "host ", 5) == 0) {
         const char *name = section + 5;
@@ -609,7 +632,7 @@ static int apply_env_row(struct wmgw_config *c, const char *section, const char 
         if (host != NULL)
             return wmgw_host_config_set(host, r->key, value, err);
         /* WMGW_BACKEND_<KEY> sets the default and overrides every host. */
-        int rc = set_row(r, c->defaults, value, NULL, NULL, err);
+        int rc = set_backend_row(r, c->defaults, value, NULL, NULL, err);
         for (size_t k = 0; rc == 0 && k < c->nhosts; k++)
             rc = wmgw_host_config_set(&c->hosts[k], r->key, value, err);
         return rc;
@@ -702,6 +725,11 @@ int wmgw_host_config_validate(const struct wmgw_host_config *h, struct wmgw_err 
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: path must start with /", b->name);
     if ((b->user == NULL) != (b->password == NULL))
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: give both user and password", b->name);
+    if (b->protocol == WMGW_PROTO_DCOM && b->tls)
+        return wmgw_err_set(err, WMGW_ECONFIG,
+                            "host %s: protocol dcom has no https (DCE/RPC seals itself: dcom-auth-level)", b->name);
+    if (b->protocol == WMGW_PROTO_DCOM && b->user == NULL)
+        return wmgw_err_set(err, WMGW_ECONFIG, "host %s: protocol dcom needs user and password (NTLM)", b->name);
     for (size_t i = 0; i < h->ngroups; i++)
         if (!wmgw_host_name_valid(h->groups[i]))
             return wmgw_err_set(err, WMGW_ECONFIG, "host %s: bad group name \"%.60s\"", b->name, h->groups[i]);

@@ -6,9 +6,11 @@
  *
  * The fleet shows every way a host is reached: MS-WSMV hosts configured as
  * such, one configured `protocol = auto` (detected on first use, shown as
- * detectedProtocol), and a Windows Server 2003 R2 host (the MS-WSMAN
+ * detectedProtocol), a Windows Server 2003 R2 host (the MS-WSMAN
  * dialect), whose class schemas come from the class catalogue: the same
- * fixture files wmsim loads, so its schemas are the simulated hosts' own.
+ * fixture files wmsim loads, so its schemas are the simulated hosts' own,
+ * and a host reached over WMI/DCOM only (no WS-Management at all), its
+ * activation port DEMO_DCOM_PORT rather than 135, which needs root.
  */
 #include "gateway/demo.h"
 #include "gateway/config.h"
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #define DEMO_PORT 15985
+#define DEMO_DCOM_PORT 10135
 
 /* The fixture directory wmsim loads (WMSIM_FIXTURES overrides it there
  * too), compiled in by CMake. */
@@ -36,7 +39,7 @@
 #endif
 
 /* sim: the simulated computer's name (its data follow it and its number,
- * the position here). */
+ * the position here); dialect NULL: DCOM only. */
 static const struct {
     const char *name, *address, *groups, *protocol, *sim, *dialect;
 } demo_hosts[] = {
@@ -44,6 +47,7 @@ static const struct {
     {"web01", "127.0.77.2", "web,prod", "auto", "WMSIM-02", "wsmv"},
     {"web02", "127.0.77.3", "web,test", "wsmv", "WMSIM-03", "wsmv"},
     {"legacy01", "127.0.77.4", "legacy,test", "wsman2003", "WMSIM-04", "wsman2003"},
+    {"wmi01", "127.0.77.5", "legacy,test", "dcom", "WMSIM-05", NULL},
 };
 #define NDEMO (sizeof(demo_hosts) / sizeof(demo_hosts[0]))
 
@@ -93,8 +97,12 @@ int wmgw_demo_start(struct wmgw_config *config, const char *argv0, pid_t *child,
         size_t n = 0;
         args[n++] = "wmsim";
         for (size_t i = 0; i < NDEMO; i++) {
-            snprintf(listen[i], sizeof(listen[i]), "%s:%d,name=%s,dialect=%s", demo_hosts[i].address, DEMO_PORT,
-                     demo_hosts[i].sim, demo_hosts[i].dialect);
+            if (demo_hosts[i].dialect == NULL)
+                snprintf(listen[i], sizeof(listen[i]), "%s,name=%s,dcom=%d", demo_hosts[i].address, demo_hosts[i].sim,
+                         DEMO_DCOM_PORT);
+            else
+                snprintf(listen[i], sizeof(listen[i]), "%s:%d,name=%s,dialect=%s", demo_hosts[i].address, DEMO_PORT,
+                         demo_hosts[i].sim, demo_hosts[i].dialect);
             args[n++] = "--listen";
             args[n++] = listen[i];
         }
@@ -126,12 +134,12 @@ int wmgw_demo_start(struct wmgw_config *config, const char *argv0, pid_t *child,
     for (size_t i = 0; i < NDEMO; i++) {
         char section[64], portv[16];
         snprintf(section, sizeof(section), "host %s", demo_hosts[i].name);
-        snprintf(portv, sizeof(portv), "%d", DEMO_PORT);
+        snprintf(portv, sizeof(portv), "%d", demo_hosts[i].dialect ? DEMO_PORT : DEMO_DCOM_PORT);
         int rc = wmgw_config_set(config, section, "address", demo_hosts[i].address, err);
         if (rc == 0)
-            rc = wmgw_config_set(config, section, "port", portv, err);
-        if (rc == 0)
             rc = wmgw_config_set(config, section, "protocol", demo_hosts[i].protocol, err);
+        if (rc == 0)
+            rc = wmgw_config_set(config, section, "port", portv, err);
         if (rc == 0)
             rc = wmgw_config_set(config, section, "user", "demo", err);
         if (rc == 0)
@@ -172,9 +180,11 @@ void wmgw_demo_print(const struct wmgw_config *config)
            "  curl -s %s/v1/hosts/web01                       # protocol auto: detectedProtocol\n"
            "  curl -s '%s/v1/hosts/legacy01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances?filter=StartMode%%3D%%27Auto%%27&select=Name&limit=3'\n"
            "                                                     # Windows Server 2003 R2: filtered by the gateway\n"
+           "  curl -s %s/v1/hosts/wmi01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=WinRM\n"
+           "                                                     # the same JSON, over WMI/DCOM\n"
            "  curl -s %s/openapi.json\n\n"
            "Press Ctrl-C to stop.\n",
-           base, base, base, base, base, base, base, base, base);
+           base, base, base, base, base, base, base, base, base, base);
     fflush(stdout);
 }
 

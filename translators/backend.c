@@ -46,6 +46,13 @@ int wmgw_protocol_parse(const char *s, enum wmgw_protocol *out)
     return WMGW_EINVAL;
 }
 
+uint16_t wmgw_protocol_default_port(enum wmgw_protocol p, bool tls)
+{
+    if (p == WMGW_PROTO_DCOM)
+        return 135;
+    return tls ? 5986 : 5985;
+}
+
 static void free_secret(char *s)
 {
     if (s != NULL) {
@@ -125,6 +132,7 @@ struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b)
         .max_envelope_size = b->max_envelope_size,
         .max_elements = b->max_elements,
         .pool_size = b->pool_size,
+        .dcom_auth_level = b->dcom_auth_level,
     };
     atomic_init(&c->refcnt, 1);
     c->id = atomic_fetch_add(&next_id, 1);

@@ -31,7 +31,7 @@ struct wmgw_backend {
     char *name;         /* the host's name in the REST API */
     char *address;      /* IP address or DNS name, as configured */
     char *ip;           /* the numeric address a name resolved to (NULL when address is one) */
-    uint16_t port;
+    uint16_t port;      /* 5985/5986 for WS-Management, 135 for DCOM (the activator) */
     bool tls;           /* https */
     char *path;         /* "/wsman" */
     enum wmgw_protocol protocol;
@@ -49,7 +49,14 @@ struct wmgw_backend {
     unsigned max_envelope_size;    /* octets, WS-Man MaxEnvelopeSize */
     unsigned max_elements;         /* items per Enumerate/Pull batch */
     unsigned pool_size;            /* idle keep-alive connections per worker */
+    /* WMI over DCOM: the RPC authentication level, WMGW_RPC_AUTHN_LEVEL_*
+     * (5 integrity, 6 privacy; 0 = privacy). */
+    uint8_t dcom_auth_level;
 };
+
+/* The port a protocol listens on unless configured: 5985, 5986 with tls,
+ * 135 for DCOM. */
+uint16_t wmgw_protocol_default_port(enum wmgw_protocol p, bool tls);
 
 /* A new backend with defaults and refcnt 1. */
 struct wmgw_backend *wmgw_backend_new(const char *name);

@@ -6,9 +6,9 @@
  * WS-Management serves MS-WSMV, Windows Server 2003 R2 (the MS-WSMAN
  * dialect row of translators/wsman/dialect.c) and WMGW_PROTO_AUTO hosts:
  * for those it detects the dialect on IDENTIFY and otherwise uses the one
- * the gateway says it detected (wmgw_call.protocol).  WMI over DCOM is not
- * written yet: its translator refuses every call with WMGW_EUNSUPPORTED
- * (501), so the gateway answers cleanly.
+ * the gateway says it detected (wmgw_call.protocol).  WMI over DCOM
+ * (WMGW_PROTO_DCOM) is translators/wmi/wmi.c; protocol auto never picks
+ * it (detection speaks WS-Management).
  */
 #include "translators/translator.h"
 #include "util/err.h"
@@ -18,32 +18,7 @@
 #include <string.h>
 
 extern const struct wmgw_translator wmgw_translator_wsman;
-
-static int unsupported_start(struct wmgw_call *call)
-{
-    (void)call;
-    return WMGW_EUNSUPPORTED;
-}
-
-static void nothing(struct wmgw_call *call)
-{
-    (void)call;
-}
-
-static unsigned no_caps(const struct wmgw_backend *b)
-{
-    (void)b;
-    return 0;
-}
-
-static const struct wmgw_translator translator_wmi_missing = {
-    .name = "wmi",
-    .caps = 0,
-    .caps_for = no_caps,
-    .start = unsupported_start,
-    .resume = nothing,
-    .cancel = nothing,
-};
+extern const struct wmgw_translator wmgw_translator_wmi;
 
 const struct wmgw_translator *wmgw_translator_for(enum wmgw_protocol p)
 {
@@ -53,7 +28,7 @@ const struct wmgw_translator *wmgw_translator_for(enum wmgw_protocol p)
     case WMGW_PROTO_WSMAN2003:
         return &wmgw_translator_wsman;
     case WMGW_PROTO_DCOM:
-        return &translator_wmi_missing;
+        return &wmgw_translator_wmi;
     }
     return NULL;
 }

@@ -547,7 +547,7 @@ def test_demo(tmp_path):
         hosts = r.json()["items"]
         assert [(h["name"], h["address"], h["port"]) for h in hosts] == [
             ("dc01", "127.0.77.1", 15985), ("legacy01", "127.0.77.4", 15985), ("web01", "127.0.77.2", 15985),
-            ("web02", "127.0.77.3", 15985)]
+            ("web02", "127.0.77.3", 15985), ("wmi01", "127.0.77.5", 10135)]
         assert hosts[0]["groups"] == ["domain-controllers", "prod"]
         r = g.get(inst_path("dc01", CIMV2, "Win32_Service", Name="WinRM"))
         assert r.status_code == 200, r.text

@@ -272,7 +272,8 @@ static void on_connect(h2o_socket_t *sock, const char *err)
  * goes away (its thread later writes to the freed receiver), so names are
  * resolved when a host is configured (b->ip) and one reaching here
  * unresolved is ECONFIG. */
-static bool numeric_address(const struct wmgw_backend *b, struct sockaddr_storage *ss, socklen_t *len)
+bool wmgw_transport_backend_addr(const struct wmgw_backend *b, uint16_t port, struct sockaddr_storage *ss,
+                                 unsigned *len)
 {
     char host[INET6_ADDRSTRLEN + 1];
     const char *addr = b->ip != NULL ? b->ip : b->address;
@@ -287,14 +288,14 @@ static bool numeric_address(const struct wmgw_backend *b, struct sockaddr_storag
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
     if (zone == NULL && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
-        v4->sin_port = htons(b->port);
+        v4->sin_port = htons(port);
         *len = sizeof(*v4);
         return true;
     }
     if (inet_pton(AF_INET6, host, &v6->sin6_addr) != 1)
         return false;
     v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(b->port);
+    v6->sin6_port = htons(port);
     if (zone != NULL) {
         char *end;
         unsigned long id = strtoul(zone + 1, &end, 10);
@@ -311,10 +312,10 @@ static void connect_new(struct wmgw_http_exchange *x)
     struct wmgw_transport *t = x->t;
     const struct wmgw_backend *b = x->b;
     struct sockaddr_storage ss;
-    socklen_t len;
+    unsigned len;
     SSL_CTX *ctx = NULL;
     x->reused = false;
-    if (!numeric_address(b, &ss, &len)) {
+    if (!wmgw_transport_backend_addr(b, b->port, &ss, &len)) {
         fail_later(x, WMGW_ECONFIG,
                    "host address \"%.80s\" is not a numeric IP address: resolve names in the configuration",
                    b->address);

@@ -84,6 +84,31 @@ struct wmgw_http_exchange *wmgw_http_send(struct wmgw_transport *t, struct wmgw_
  * Only before the callback: inside it, a no-op; after it, x is gone. */
 void wmgw_http_cancel(struct wmgw_http_exchange *x);
 
+/* --- raw TCP for other translators (WMI over DCOM) ------------------------
+ * A translator that speaks its own protocol over TCP on the worker's loop
+ * uses the same loop, the same timeout registry (one h2o_timeout_t per
+ * distinct duration) and the same rule for addresses: only a configured
+ * backend's numeric address.  It keeps its per-worker state (its own
+ * connection pools) in a slot of the transport, freed with it. */
+struct st_h2o_timeout_t;
+struct sockaddr_storage;
+
+struct st_h2o_evloop_t *wmgw_transport_loop(struct wmgw_transport *t);
+/* The timeout of ms milliseconds (0: the next loop turn); NULL without memory. */
+struct st_h2o_timeout_t *wmgw_transport_timeout(struct wmgw_transport *t, unsigned ms);
+/* b's numeric address (b->ip, else b->address) with `port`; false for a
+ * name that was not resolved or a bad zone. */
+bool wmgw_transport_backend_addr(const struct wmgw_backend *b, uint16_t port, struct sockaddr_storage *ss,
+                                 unsigned *len);
+
+enum { WMGW_TRANSPORT_SLOT_DCOM, WMGW_TRANSPORT_SLOTS };
+struct wmgw_transport_slot {
+    void *data;                                   /* the translator's, NULL until it sets it */
+    void (*free)(void *data);                     /* at wmgw_transport_free, before the timeouts go */
+    void (*forget)(void *data, uint64_t backend_id); /* at wmgw_transport_forget */
+};
+struct wmgw_transport_slot *wmgw_transport_slot(struct wmgw_transport *t, unsigned which);
+
 /* Counters for /metrics and tests. */
 struct wmgw_transport_stats {
     uint64_t connects, reuses, requests, timeouts, errors;

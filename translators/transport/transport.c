@@ -230,6 +230,9 @@ static void forget_pools(struct wmgw_transport *t, uint64_t backend_id, bool all
 
 void wmgw_transport_forget(struct wmgw_transport *t, uint64_t backend_id)
 {
+    for (unsigned i = 0; i < WMGW_TRANSPORT_SLOTS; i++)
+        if (t->slots[i].data != NULL && t->slots[i].forget != NULL)
+            t->slots[i].forget(t->slots[i].data, backend_id);
     forget_pools(t, backend_id, false);
     wmgw__tls_forget(t, backend_id);
 }
@@ -239,6 +242,9 @@ void wmgw_transport_free(struct wmgw_transport *t)
     if (t == NULL)
         return;
     wmgw__cancel_all(t);
+    for (unsigned i = 0; i < WMGW_TRANSPORT_SLOTS; i++)
+        if (t->slots[i].data != NULL && t->slots[i].free != NULL)
+            t->slots[i].free(t->slots[i].data);
     forget_pools(t, 0, true);
     wmgw__tls_free(t);
     for (size_t i = 0; i < t->ntimeouts; i++) {
@@ -247,6 +253,21 @@ void wmgw_transport_free(struct wmgw_transport *t)
     }
     h2o_timeout_dispose(t->loop, &t->zero);
     free(t);
+}
+
+struct st_h2o_evloop_t *wmgw_transport_loop(struct wmgw_transport *t)
+{
+    return t->loop;
+}
+
+struct st_h2o_timeout_t *wmgw_transport_timeout(struct wmgw_transport *t, unsigned ms)
+{
+    return wmgw__timeout_get(t, ms);
+}
+
+struct wmgw_transport_slot *wmgw_transport_slot(struct wmgw_transport *t, unsigned which)
+{
+    return which < WMGW_TRANSPORT_SLOTS ? &t->slots[which] : NULL;
 }
 
 void wmgw_transport_stats(const struct wmgw_transport *t, struct wmgw_transport_stats *out)

@@ -83,6 +83,7 @@ struct wmgw_transport {
     struct wmgw__store *stores;
     h2o_linklist_t exchanges; /* of wmgw_http_exchange.link, still to call back */
     struct wmgw_transport_stats stats;
+    struct wmgw_transport_slot slots[WMGW_TRANSPORT_SLOTS]; /* other translators' per-worker state */
 };
 
 /* transport.c */
