@@ -204,7 +204,7 @@ int wmgw_access_check(const struct wmgw_sd *sd, const struct wmgw_token *tok, co
             } else if (e == DENY) {
                 refused |= bits & ~allowed;
                 if (!max_mode && (bits & remaining))
-                    return denied(res, (long)i, bits & remaining, NULL, err);
+                    return denied(res, (long)i, bits & remaining, "a deny ACE", err);
             }
         }
     }

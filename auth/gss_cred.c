@@ -281,7 +281,7 @@ static int acquire_acceptor(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, st
 
 static int acquire(struct wmgw_gss_cred *c, struct wmgw__gss_gen **out, struct wmgw_err *err)
 {
-    struct wmgw__gss_gen *g;
+    struct wmgw__gss_gen *g = NULL;
     bool keytab = c->keytab != NULL || c->keytab_path != NULL;
     int rc = new_gen(&g, keytab, err);
     if (rc != 0)
@@ -399,7 +399,7 @@ int wmgw_gss_cred_new(const struct wmgw_gss_cred_config *cfg, struct wmgw_gss_cr
         return wmgw_err_set(err, WMGW_EINVAL, "%s: no user", wmgw_gss_mech_name(cfg->mech));
     if (cfg->password != NULL && strlen(cfg->password) > 1024)
         return wmgw_err_set(err, WMGW_EINVAL, "%s: password longer than 1024 bytes", wmgw_gss_mech_name(cfg->mech));
-    struct wmgw_gss_cred *c;
+    struct wmgw_gss_cred *c = NULL;
     int rc = cred_alloc(&c, err);
     if (rc != 0)
         return rc;
@@ -424,7 +424,7 @@ int wmgw_gss_acceptor_new(const struct wmgw_gss_acceptor_config *cfg, struct wmg
     if ((cfg->keytab_path != NULL) == (cfg->keytab != NULL))
         return wmgw_err_set(err, WMGW_EINVAL, "acceptor: give a keytab path or keytab bytes, not %s",
                             cfg->keytab ? "both" : "neither");
-    struct wmgw_gss_cred *c;
+    struct wmgw_gss_cred *c = NULL;
     int rc = cred_alloc(&c, err);
     if (rc != 0)
         return rc;

@@ -106,6 +106,13 @@ enum wmgw_ntlm_level {
 /* Which of 1, 2 or 3 a message is (by its header), or a negative WMGW_E*. */
 int wmgw_ntlm_message_type(const uint8_t *msg, size_t len);
 
+/* Application channel-binding data (RFC 5929 "tls-server-end-point:..."),
+ * flattened as the gss_channel_bindings_struct whose MD5 NTLM carries in
+ * MsvAvChannelBindings: both addresses unspecified and empty, then the
+ * length (little-endian) and the data.  out has room for 20 + len bytes;
+ * returns the length written. */
+size_t wmgw_ntlm_flatten_bindings(const uint8_t *app, size_t len, uint8_t *out);
+
 /* MD4(UTF-16LE(password)): the NT hash, for tables that keep hashes. */
 int wmgw_ntlm_nt_hash(const char *password, uint8_t out[16], struct wmgw_err *err);
 

@@ -34,6 +34,15 @@ int wmgw_ntlm_message_type(const uint8_t *msg, size_t len)
     return t >= 1 && t <= 3 ? (int)t : WMGW_EPROTO;
 }
 
+size_t wmgw_ntlm_flatten_bindings(const uint8_t *app, size_t len, uint8_t *out)
+{
+    memset(out, 0, 16); /* initiator and acceptor: address type 0, no address */
+    for (int i = 0; i < 4; i++)
+        out[16 + i] = (uint8_t)(len >> (8 * i));
+    memcpy(out + 20, app, len);
+    return 20 + len;
+}
+
 static int check_header(const uint8_t *m, size_t len, uint32_t type, size_t fixed, const char *what,
                         struct wmgw_err *err)
 {

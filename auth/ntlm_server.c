@@ -154,7 +154,9 @@ static uint8_t *copy(const uint8_t *p, size_t n)
  * (AUTHENTICATE). */
 static int check_flags(const struct wmgw_ntlm_server *s, uint32_t f, const char *what, struct wmgw_err *err)
 {
-    if (!(f & WMGW_NTLM_NEGOTIATE_UNICODE))
+    /* NEGOTIATE may leave Unicode out (python ntlm-auth does; Windows answers
+     * in Unicode anyway); the AUTHENTICATE we read must be Unicode. */
+    if (!(f & WMGW_NTLM_NEGOTIATE_UNICODE) && strcmp(what, "NEGOTIATE") != 0)
         return wmgw_err_set(err, WMGW_EAUTH, "NTLM %s: the client does not speak Unicode", what);
     if (!(f & WMGW_NTLM_NEGOTIATE_EXTENDED_SESSIONSECURITY))
         return wmgw_err_set(err, WMGW_EAUTH, "NTLM %s: no extended session security (NTLMv1 is refused)", what);

@@ -224,7 +224,7 @@ static int decode_acl(const uint8_t *d, size_t len, size_t off, bool sacl, struc
     size_t pos = 8;
     for (size_t k = 0; k < count; k++) {
         struct wmgw_ace a;
-        size_t n;
+        size_t n = 0;
         int rc = decode_ace(p + pos, size - pos, off + pos, sacl, &a, &n, err);
         if (rc == 0 && rev == WMGW_ACL_REVISION && wmgw_ace_type_is_object(a.type))
             rc = bad(err, off + pos, "object ACE in a revision 2 ACL");

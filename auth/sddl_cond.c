@@ -358,12 +358,42 @@ static int expr(struct cc *c)
     return level(c, "||", WMGW__TOK_OR, conjunction);
 }
 
+/* Whatever parses must print back as text that parses (a descriptor is
+ * stored and shown as SDDL): the printer may nest a little deeper than the
+ * input (precedence made explicit), so the printed text is parsed once,
+ * without this check, and a condition it fails is refused here. */
+static int printable(struct cc *c, size_t start)
+{
+    struct wmgw_buf text, again;
+    wmgw_buf_init(&text, WMGW_SDDL_MAX_TEXT * 2);
+    wmgw_buf_init(&again, WMGW_SDDL_MAX_TEXT * 2);
+    struct wmgw_err e;
+    wmgw_err_clear(&e);
+    int rc = wmgw__cond_format((const uint8_t *)c->out->data + start, c->out->len - start, c->dom, &text, &e);
+    if (rc == 0) {
+        struct cc again_cc = {text.data ? text.data : "", text.len, 0, 0, 0, 0, c->dom, &again, &e};
+        if (text.len == 0 || text.data[0] != '(')
+            rc = WMGW_EINVAL;
+        else
+            rc = unary(&again_cc);
+    }
+    wmgw_buf_dispose(&text);
+    wmgw_buf_dispose(&again);
+    if (rc == WMGW_ENOMEM)
+        return out_err(c, rc);
+    if (rc != 0)
+        return wmgw_err_set_at(c->err, WMGW_EINVAL, (long)c->base,
+                               "condition: cannot be written back as SDDL within the limits (%.200s)", e.message);
+    return 0;
+}
+
 int wmgw__cond_compile(const char *text, size_t len, size_t base, size_t *used, const struct wmgw_sid_domains *dom,
                        struct wmgw_buf *out, struct wmgw_err *err)
 {
     struct cc c = {text, len, base, 0, 0, 0, dom, out, err};
     if (len == 0 || text[0] != '(')
         return fail(&c, 0, "expected '(' to open the condition");
+    size_t start = out->len;
     int rc = wmgw_buf_add(out, WMGW__COND_SIGNATURE, 4);
     if (rc != 0)
         return out_err(&c, rc);
@@ -371,5 +401,6 @@ int wmgw__cond_compile(const char *text, size_t len, size_t base, size_t *used, 
     if (rc != 0)
         return rc;
     *used = c.i;
-    return out_err(&c, wmgw__buf_pad4(out));
+    rc = wmgw__buf_pad4(out);
+    return rc ? out_err(&c, rc) : printable(&c, start);
 }

@@ -4,7 +4,10 @@
  * share, and the decompiler from postfix tokens back to SDDL text.
  *
  * The decompiler rebuilds the expression tree from the postfix stream and
- * prints every operation in parentheses, as Windows does:
+ * prints every operation in parentheses, as Windows does, except a chain
+ * of one logical operator (a || b || c), which prints as it is written
+ * rather than one level deeper per operand; the parser refuses what would
+ * print deeper than it can read back (sddl_cond.c, printable()):
  *   ((@USER.Title == "PM") && (Member_of {SID(BA)}))
  * It only prints trees the parser can produce (an operator's operands of
  * the kinds the grammar allows, no nested composites), so that printed
@@ -285,6 +288,19 @@ static int print_literal(struct printer *pr, const struct wmgw__tok *t, bool all
 
 static int print_bool(struct printer *pr, int i);
 
+/* The operands of a chain of one logical operator, left to right, without
+ * parentheses: "a || b || c" parses back to the same left-deep tree, and
+ * printing a long chain does not nest it deeper than it was written. */
+static int print_chain(struct printer *pr, int i, uint8_t code)
+{
+    const struct node *n = &pr->nodes[i];
+    if (n->tok.code != code)
+        return print_bool(pr, i);
+    int rc = print_chain(pr, n->kid[0], code);
+    rc = rc ? rc : wmgw_buf_printf(pr->out, " %s ", wmgw__tok_op_name(code));
+    return rc ? rc : print_bool(pr, n->kid[1]);
+}
+
 static int print_operator(struct printer *pr, const struct node *n)
 {
     const char *op = wmgw__tok_op_name(n->tok.code);
@@ -299,7 +315,7 @@ static int print_operator(struct printer *pr, const struct node *n)
         rc = wmgw_buf_addc(pr->out, '!');
         rc = rc ? rc : print_bool(pr, n->kid[0]);
     } else if (c == WMGW__TOK_AND || c == WMGW__TOK_OR) {
-        rc = print_bool(pr, n->kid[0]);
+        rc = print_chain(pr, n->kid[0], c);
         rc = rc ? rc : wmgw_buf_printf(pr->out, " %s ", op);
         rc = rc ? rc : print_bool(pr, n->kid[1]);
     } else if (c == WMGW__TOK_EXISTS || c == WMGW__TOK_NOT_EXISTS) {

@@ -276,6 +276,8 @@ static int header_line(struct cur *c, const char **name, size_t *name_len, const
                                MAX_LINE);
     const char *s = (const char *)c->p + start, *end = (const char *)crlf;
     s = skip_ws(s, end);
+    if (s >= end)
+        return wmgw_err_set_at(err, WMGW_EINVAL, (long)start, "part header line without a name and ':'");
     const char *colon = memchr(s, ':', (size_t)(end - s));
     if (colon == NULL || colon == s)
         return wmgw_err_set_at(err, WMGW_EINVAL, (long)start, "part header line without a name and ':'");
@@ -306,7 +308,7 @@ static int original_content(const struct cur *c, const char *v, size_t n, struct
         const char *semi = memchr(q, ';', (size_t)(end - q));
         const char *item_end = semi ? semi : end;
         const char *name = skip_ws(q, item_end);
-        const char *eq = memchr(name, '=', (size_t)(item_end - name));
+        const char *eq = name < item_end ? memchr(name, '=', (size_t)(item_end - name)) : NULL;
         long pos = (long)((const uint8_t *)name - c->p);
         if (eq != NULL) {
             const char *val = skip_ws(eq + 1, item_end), *val_end = trim_end(val, item_end);

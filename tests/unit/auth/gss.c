@@ -692,17 +692,6 @@ static int lookup(void *arg, const char *user, const char *domain, struct wmgw_n
     return 0;
 }
 
-/* gss_channel_bindings_struct flattened as MS-NLMP hashes it: both
- * addresses unspecified and empty, then the application data. */
-static size_t flat_cb(const uint8_t *app, size_t len, uint8_t *out)
-{
-    memset(out, 0, 16);
-    out[16] = (uint8_t)len;
-    out[17] = (uint8_t)(len >> 8);
-    out[18] = out[19] = 0;
-    memcpy(out + 20, app, len);
-    return 20 + len;
-}
 
 /* An NTLM exchange: gss-ntlmssp client (password Secret-1 or pw), our
  * server; returns the server's accept result. */
@@ -717,7 +706,7 @@ static int ntlm_exchange(const char *pw, const uint8_t *ccb, size_t ccb_len, con
                                          .level = WMGW_NTLM_LEVEL_PRIVACY, .lookup = lookup};
     if (scb != NULL) {
         sc.channel_bindings = flat;
-        sc.channel_bindings_len = flat_cb(scb, scb_len, flat);
+        sc.channel_bindings_len = wmgw_ntlm_flatten_bindings(scb, scb_len, flat);
     }
     struct wmgw_ntlm_server *srv = NULL;
     struct wmgw_gss_ctx *cli = NULL;

@@ -418,6 +418,16 @@ static void test_missing_flags_refused(void)
     CHECK_INT(wmgw__ntlm_write_negotiate(v1, P.neg, sizeof(P.neg), &P.nl, NULL), 0);
     CHECK_INT(wmgw_ntlm_server_challenge(P.s, P.neg, P.nl, P.chal, sizeof(P.chal), &P.cl, &P.err), WMGW_EAUTH);
     wmgw_ntlm_server_free(P.s);
+    /* a NEGOTIATE without Unicode (python ntlm-auth's): answered in Unicode */
+    CHECK_INT(wmgw_ntlm_server_new(&sc, &P.s, NULL), 0);
+    uint32_t oem = (v1 & ~(uint32_t)WMGW_NTLM_NEGOTIATE_UNICODE) | WMGW_NTLM_NEGOTIATE_OEM |
+                   WMGW_NTLM_NEGOTIATE_EXTENDED_SESSIONSECURITY;
+    CHECK_INT(wmgw__ntlm_write_negotiate(oem, P.neg, sizeof(P.neg), &P.nl, NULL), 0);
+    CHECK_INT(wmgw_ntlm_server_challenge(P.s, P.neg, P.nl, P.chal, sizeof(P.chal), &P.cl, &P.err), 0);
+    struct wmgw__ntlm_challenge answered;
+    CHECK_INT(wmgw__ntlm_parse_challenge(P.chal, P.cl, &answered, &P.err), 0);
+    CHECK(answered.flags & WMGW_NTLM_NEGOTIATE_UNICODE);
+    wmgw_ntlm_server_free(P.s);
     /* sealing dropped from AUTHENTICATE when the server requires it */
     cc.level = WMGW_NTLM_LEVEL_PRIVACY;
     CHECK_INT(start(&P, &cc, &sc), 0);

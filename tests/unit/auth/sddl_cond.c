@@ -248,7 +248,7 @@ static void test_errors(void)
 
 static void test_limits(void)
 {
-    char text[512];
+    char text[1024];
     int k = snprintf(text, sizeof(text), "D:(XA;;;;;WD;");
     for (int d = 0; d < WMGW_SDDL_MAX_COND_DEPTH; d++)
         text[k++] = '(';
@@ -274,9 +274,31 @@ static void test_limits(void)
         text[k++] = '!';
     strcpy(text + k, "a))");
     check_bad_sddl(text, 14 + WMGW_SDDL_MAX_COND_DEPTH, "nested deeper");
+    /* Within the limit, but printed as Windows prints it, (!(!(...a))),
+     * twice as deep as the limit: refused, since a descriptor must print
+     * back as SDDL that parses. */
     text[14 + WMGW_SDDL_MAX_COND_DEPTH - 1] = ' ';
+    check_bad_sddl(text, 13, "cannot be written back");
+    /* Half of that prints within the limit. */
+    k = snprintf(text, sizeof(text), "D:(XA;;;;;WD;(");
+    for (int d = 0; d < (WMGW_SDDL_MAX_COND_DEPTH - 1) / 2; d++)
+        text[k++] = '!';
+    strcpy(text + k, "a))");
     if (check_parse(&sd, text))
         wmgw_sd_dispose(&sd);
+    /* A long flat chain prints flat: (a || b || ... ) with 100 operands. */
+    k = snprintf(text, sizeof(text), "D:(XA;;;;;WD;(a");
+    for (int d = 0; d < 100; d++)
+        k += snprintf(text + k, sizeof(text) - (size_t)k, " || a");
+    strcpy(text + k, "))");
+    if (check_parse(&sd, text)) {
+        struct wmgw_buf out;
+        wmgw_buf_init(&out, 1 << 16);
+        CHECK_INT(wmgw_sddl_format(&sd, NULL, &out, NULL), 0);
+        CHECK(out.data != NULL && strstr(out.data, "(a || a || a") != NULL);
+        wmgw_buf_dispose(&out);
+        wmgw_sd_dispose(&sd);
+    }
     /* Token count: a set of 2100 numbers. */
     size_t cap = 16 + 2100 * 3 + 16;
     char *big = malloc(cap);

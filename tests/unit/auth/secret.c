@@ -31,7 +31,7 @@ static void vm_flags(const void *addr, char *out, size_t cap)
         if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
             inside = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
         else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
-            snprintf(out, cap, "%s", line + 8);
+            snprintf(out, cap, "%.200s", line + 8);
             break;
         }
     }
