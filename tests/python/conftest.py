@@ -9,6 +9,9 @@ MaxEnvelopeSizekb.  A third (module scope, for test_sim_wsman2003.py) has
 one Windows Server 2003 R2 host, OLD-01 (--listen ...,dialect=wsman2003),
 and one MS-WSMV host beside it, NEW-01, with the same fixtures.
 
+Relay is a recording TCP relay for tests that assert on the bytes on the
+wire (test_sim_auth.py).
+
     WMSIM_BIN       the simulator (default <repo>/build/wmsim)
     WMSIM_FIXTURES  its fixture directory (default <repo>/tests/sim/fixtures)
 """
@@ -18,6 +21,7 @@ import random
 import select
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -114,6 +118,66 @@ class Control:
         return self.post(host, "clear")
 
 
+class Relay:
+    """A TCP relay on 127.0.0.1 that forwards to target (address, port) and
+    keeps every byte it saw in each direction (up: client to server, down:
+    server to client), for tests that assert on the wire."""
+
+    def __init__(self, target):
+        self.target = target
+        self.up = bytearray()
+        self.down = bytearray()
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(8)
+        self.port = self.lsock.getsockname()[1]
+        self.threads = []
+        self.connections = 0  # accepted so far
+        self.lock = threading.Lock()
+        t = threading.Thread(target=self.accept, daemon=True)
+        t.start()
+
+    def accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            s = socket.create_connection(self.target)
+            for a, b, buf in ((c, s, self.up), (s, c, self.down)):
+                t = threading.Thread(target=self.pump, args=(a, b, buf, self.lock), daemon=True)
+                t.start()
+                self.threads.append(t)
+
+    @staticmethod
+    def pump(a, b, buf, lock):
+        try:
+            while True:
+                d = a.recv(65536)
+                if not d:
+                    break
+                with lock:
+                    buf.extend(d)
+                b.sendall(d)
+        except OSError:
+            pass
+        finally:
+            for x in (a, b):
+                try:
+                    x.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def captured(self):
+        """(up, down): copies of the bytes so far."""
+        with self.lock:
+            return bytes(self.up), bytes(self.down)
+
+    def close(self):
+        self.lsock.close()
+
+
 class Host:
     def __init__(self, name, number, address, port):
         self.name, self.number, self.address, self.port = name, number, address, port
@@ -182,9 +246,11 @@ class Sim:
         return simclient.Client(self.hosts[i].endpoint, username, password, **kw)
 
 
-def start_fleet(tmp, extra_args, nhosts=2, names=None, dialects=None):
+def start_fleet(tmp, extra_args, nhosts=2, names=None, dialects=None, listen_opts=None):
     """Starts wmsim with nhosts hosts on 127.A.B.1..n (--hosts), or with one
-    --listen host per name (dialects: one per name, None for the default);
+    --listen host per name (dialects: one per name, None for the default;
+    listen_opts: one function per name, given the host's address and port,
+    that returns more --listen options such as ",https=N,encrypt=required");
     retries on port races."""
     users = tmp / "users"
     users.write_text(USERS_FILE)
@@ -196,8 +262,10 @@ def start_fleet(tmp, extra_args, nhosts=2, names=None, dialects=None):
         cport = free_port(["127.0.0.1"])
         if names:
             ds = dialects or [None] * len(names)
-            hosts = sum((["--listen", "%s:%d,name=%s%s" % (a, port, n, ",dialect=" + d if d else "")]
-                         for a, n, d in zip(addresses, names, ds)), [])
+            more = ([f(a, port) if f else "" for a, f in zip(addresses, listen_opts)] if listen_opts
+                    else [""] * len(names))
+            hosts = sum((["--listen", "%s:%d,name=%s%s%s" % (a, port, n, ",dialect=" + d if d else "", m)]
+                         for a, n, d, m in zip(addresses, names, ds, more)), [])
         else:
             hosts = ["--hosts", str(nhosts), "--first-address", addresses[0], "--port", str(port)]
         args = hosts + ["--user", "%s:%s" % (USER, PASSWORD), "--users", str(users),

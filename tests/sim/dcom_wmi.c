@@ -25,6 +25,7 @@
 #include "tests/sim/methods.h"
 #include "tests/sim/ops.h"
 #include "tests/sim/request.h"
+#include "tests/sim/security.h"
 #include "tests/sim/store.h"
 #include "translators/wmi/wmi_calls.h"
 #include "translators/wmi/wmio.h"
@@ -163,8 +164,11 @@ static void ntlm_login(struct sim_dcom_call *call)
         struct sim_namespace *n = ns ? sim_store_namespace(call->host->store, ns) : NULL;
         free(ns);
         struct sim_dcom_obj *o = NULL;
+        sim_security_set_caller(call->host->fleet, call->user[0] ? call->user : NULL);
         if (n == NULL)
             a.hr = WMGW_WBEM_E_INVALID_NAMESPACE;
+        else if (!sim_security_allowed(call->host->store, n->name, SIM_ACCESS_LOGIN))
+            a.hr = WMGW_WBEM_E_ACCESS_DENIED; /* no enable + remote enable on the namespace */
         else if ((o = sim_dcom_obj_new(call->host, SIM_DCOM_SERVICES, &wmgw_dcom_iid_iwbem_services)) == NULL ||
                  (o->ns = strdup(n->name)) == NULL || sim_dcom_objref(call->host, o, &objref, &call->err) != 0)
             a.hr = SIM_DCOM_WBEM_E_OUT_OF_MEMORY;
@@ -289,6 +293,9 @@ static uint32_t delete_instance_hr(struct sim_dcom_call *call, const char *text)
 {
     struct sim_host *h = call->host;
     struct target t;
+    sim_security_set_caller(h->fleet, call->user[0] ? call->user : NULL);
+    if (!sim_security_allowed(h->store, call->obj->ns, SIM_ACCESS_WRITE))
+        return WMGW_WBEM_E_ACCESS_DENIED;
     uint32_t hr = resolve(h, call->obj->ns, text, &t);
     if (hr == 0 && t.ref == NULL)
         hr = WMGW_WBEM_E_INVALID_OBJECT_PATH; /* a class is not deleted here (DeleteClass) */
@@ -356,6 +363,7 @@ static uint32_t exec_method_hr(struct sim_dcom_call *call, const struct wmgw_wmi
         hr = WMGW_WBEM_E_INVALID_METHOD;
     struct sim_ctx ctx;
     sim_dcom_ctx_init(&ctx, h);
+    sim_security_set_caller(h->fleet, call->user[0] ? call->user : NULL); /* the method checks its rights */
     struct sim_call sc = {.ctx = &ctx, .cls = hr == 0 ? t.cls->cls : NULL, .method = m};
     if (hr == 0 && t.ref == NULL && !(m->flags & WMGW_CIM_Q_STATIC))
         hr = SIM_DCOM_WBEM_E_INVALID_METHOD_PARAMETERS; /* an instance method needs an instance */

@@ -12,6 +12,7 @@
 #include "tests/sim/host.h"
 #include "tests/sim/ops.h"
 #include "tests/sim/request.h"
+#include "tests/sim/security.h"
 #include "tests/sim/store.h"
 #include "translators/wsman/cimxml.h"
 
@@ -86,6 +87,11 @@ int sim_dispatch(struct sim_ctx *ctx)
         return strcmp(action, WMGW_ACTION_GET) == 0 ? sim_op_this(ctx)
                                                     : sim_fault(ctx, SIM_FAULT_ACTION_NOT_SUPPORTED, NULL, NULL);
     if (resolve_resource(ctx) != 0)
+        return -1;
+    /* The namespace's descriptor, as WMI checks it for WinRM's calls. */
+    bool writes = strcmp(action, WMGW_ACTION_PUT) == 0 || strcmp(action, WMGW_ACTION_CREATE) == 0 ||
+                  strcmp(action, WMGW_ACTION_DELETE) == 0;
+    if (sim_security_check(ctx, ctx->ns, writes ? SIM_ACCESS_WRITE : SIM_ACCESS_LOGIN) != 0)
         return -1;
     if (strcmp(action, WMGW_ACTION_ENUMERATE) == 0)
         return sim_op_enumerate(ctx);

@@ -6,6 +6,7 @@
 #include "tests/sim/host.h"
 #include "tests/sim/dcom.h"
 #include "tests/sim/ops.h"
+#include "tests/sim/security.h"
 #include "tests/sim/store.h"
 #include "util/err.h"
 
@@ -78,6 +79,7 @@ int sim_host_load(struct sim_host *h, const struct sim_fleet *f, struct wmgw_err
         h->enum_timeout_ms = 240000;
     if (h->dialect == NULL)
         h->dialect = &wmgw_wsman_dialect_wsmv;
+    h->fleet = f;
     int rc = set_vars(h, f);
     if (rc != 0)
         return rc;
@@ -85,6 +87,8 @@ int sim_host_load(struct sim_host *h, const struct sim_fleet *f, struct wmgw_err
     if (h->store == NULL)
         return WMGW_ENOMEM;
     rc = sim_fixtures_load(h->store, f->fixtures_dir, err);
+    if (rc == 0)
+        rc = sim_security_install(h->store, err); /* namespace descriptors, __SystemSecurity */
     if (rc != 0) {
         sim_store_free(h->store);
         h->store = NULL;
@@ -134,7 +138,8 @@ struct sim_host *sim_fleet_host_for(struct sim_fleet *f, const struct sockaddr *
         return NULL;
     }
     for (size_t i = 0; i < f->nhosts; i++)
-        if (f->hosts[i].port == port && strcmp(f->hosts[i].address, addr) == 0)
+        if ((f->hosts[i].port == port || (port != 0 && f->hosts[i].https_port == port)) &&
+            strcmp(f->hosts[i].address, addr) == 0)
             return &f->hosts[i];
     return NULL;
 }
@@ -156,6 +161,7 @@ int sim_fleet_add_user(struct sim_fleet *f, const char *spec, struct wmgw_err *e
     if (u == NULL)
         return WMGW_ENOMEM;
     f->users = u;
+    memset(&u[f->nusers], 0, sizeof(*u));
     u[f->nusers].name = strndup(spec, (size_t)(colon - spec));
     u[f->nusers].password = strdup(colon + 1);
     if (u[f->nusers].name == NULL || u[f->nusers].password == NULL)
@@ -196,7 +202,9 @@ bool sim_fleet_check_password(const struct sim_fleet *f, const char *user, const
     if (bs != NULL)
         user = bs + 1;
     for (size_t i = 0; i < f->nusers; i++)
-        if (strcasecmp(f->users[i].name, user) == 0 && strcmp(f->users[i].password, password) == 0)
+        if (strcasecmp(f->users[i].name, user) == 0 && strcmp(f->users[i].password, password) == 0) {
+            sim_security_set_caller(f, user); /* whose rights the operation is checked against */
             return true;
+        }
     return false;
 }

@@ -46,8 +46,11 @@ struct sim_counters {
     uint64_t dcom_by_call[32];
 };
 
+struct sim_fleet;
+
 struct sim_host {
     char *name;  /* "WMSIM-01" */
+    const struct sim_fleet *fleet; /* its users (security.h); set by sim_host_load */
     int number;  /* 1-based */
     char *address;
     uint16_t port;          /* WS-Management; 0: the host does not speak it */
@@ -63,11 +66,25 @@ struct sim_host {
     unsigned max_envelope_kb; /* MaxEnvelopeSizekb */
     unsigned max_timeout_ms;  /* MaxTimeoutms */
     unsigned enum_timeout_ms; /* idle enumeration contexts expire */
+    /* Transport security (auth.h): an HTTPS port beside or instead of
+     * port, clear SOAP over HTTP refused (AllowUnencrypted=false), and the
+     * channel-binding hardening of HTTPS (enum sim_cbt). */
+    uint16_t https_port;
+    bool encrypt_required;
+    int cbt;
 };
+
+#define SIM_USER_MAX_GROUPS 16
 
 struct sim_user {
     char *name;
     char *password;
+    /* security.h: the user's SID (NULL: derived from its number) and groups
+     * (explicit_sid: as --user-sid gave them; else Administrators) */
+    char *sid;
+    bool explicit_sid;
+    size_t ngroups;
+    char *groups[SIM_USER_MAX_GROUPS];
 };
 
 struct sim_fleet {

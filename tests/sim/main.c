@@ -4,6 +4,7 @@
  * nothing else.
  */
 #include "tests/sim/dcom.h"
+#include "tests/sim/security.h"
 #include "tests/sim/server.h"
 #include "tests/sim/store.h"
 #include "util/err.h"
@@ -31,6 +32,7 @@ static const char usage[] =
     "\n"
     "Hosts (give --listen, --hosts, or both):\n"
     "  --listen ADDR[:PORT][,name=NAME][,dialect=D][,dcom[=APORT]][,dcom-endpoint=EPORT]\n"
+    "         [,https=SPORT][,encrypt=required|allowed][,cbt=none|when-supported|required]\n"
     "                         one host on this address: WS-Management on PORT, and\n"
     "                         with dcom WMI over DCOM too (activation and OXID\n"
     "                         resolver on APORT, default 135; its objects on EPORT,\n"
@@ -48,10 +50,30 @@ static const char usage[] =
     "                         APORT: the hosts get APORT, APORT+1, ...\n"
     "  --dcom-only            --hosts speak DCOM only (no WS-Management; implies --dcom)\n"
     "  A host's identity and data follow the address it is reached on.\n"
+    "  Transport security of a --listen host (see tests/sim/README.md):\n"
+    "    https=SPORT          WS-Management over HTTPS on SPORT too (needs --tls-cert)\n"
+    "    encrypt=required     refuse clear SOAP over HTTP (HTTP 500) and Basic over\n"
+    "                         HTTP (401), as WinRM with AllowUnencrypted=false;\n"
+    "                         default allowed\n"
+    "    cbt=MODE             channel binding (tls-server-end-point) on HTTPS, as\n"
+    "                         CbtHardeningLevel: none (default), when-supported\n"
+    "                         (checked when the client sends it), required\n"
     "\n"
-    "Users (HTTP Basic, and NTLM for DCOM; at least one is required):\n"
+    "Users (HTTP Basic and NTLM for WS-Management, NTLM for DCOM; at least one\n"
+    "is required):\n"
     "  --user NAME:PASSWORD   a local account on every host; repeat for more\n"
     "  --users FILE           NAME:PASSWORD lines ('#' starts a comment)\n"
+    "  --user-sid NAME=SID[,GROUP...]\n"
+    "                         the user's SID and group SIDs (SDDL aliases allowed);\n"
+    "                         default S-1-5-21-1111-2222-3333-<1000+n>, in Administrators\n"
+    "\n"
+    "Kerberos and HTTPS:\n"
+    "  --keytab FILE          accept Kerberos (Negotiate/SPNEGO and the Kerberos\n"
+    "                         scheme) for any service principal in FILE, e.g.\n"
+    "                         HTTP/web01.wmgw.test (tests/kdc/start); any client\n"
+    "                         principal with a valid ticket is let in\n"
+    "  --tls-cert FILE        PEM certificate (chain) of the HTTPS listeners\n"
+    "  --tls-key FILE         its PEM private key\n"
     "\n"
     "Data and limits:\n"
     "  --fixtures DIR         CIM fixture directory (default: the bundled one)\n"
@@ -71,7 +93,10 @@ static const char usage[] =
     "Example: twenty hosts on 127.0.1.1-20 port 5985, with a control port:\n"
     "  wmsim --hosts 20 --user alice:Secret-1 --control 127.0.0.1:15900\n"
     "Example: WS-Management and DCOM on one host, and a DCOM-only legacy host:\n"
-    "  wmsim --listen 127.0.0.5:5985,dcom --listen 127.0.0.6,dcom,name=LEGACY-01 --user alice:Secret-1\n";
+    "  wmsim --listen 127.0.0.5:5985,dcom --listen 127.0.0.6,dcom,name=LEGACY-01 --user alice:Secret-1\n"
+    "Example: an encrypted-only host with Kerberos, and HTTPS with channel binding:\n"
+    "  wmsim --listen 127.0.0.7:5985,encrypt=required,https=5986,cbt=required \\\n"
+    "        --user alice:Secret-1 --keytab http.keytab --tls-cert c.pem --tls-key k.pem\n";
 
 static struct sim_server server;
 
@@ -138,6 +163,9 @@ static int parse_port(const char *s, bool zero_ok, uint16_t *port)
 static int parse_listen(struct sim_fleet *f, const char *spec)
 {
     char buf[256], addr[64], *name = NULL, *dialect = NULL;
+    uint16_t https = 0;
+    bool encrypt_required = false;
+    int cbt = SIM_CBT_NONE;
     snprintf(buf, sizeof(buf), "%s", spec);
     char *opts = strchr(buf, ',');
     if (opts != NULL)
@@ -159,12 +187,22 @@ static int parse_listen(struct sim_fleet *f, const char *spec)
             ;
         else if (strncmp(o, "dcom-endpoint=", 14) == 0 && parse_port(o + 14, true, &endpoint) == 0)
             ;
+        else if (strncmp(o, "https=", 6) == 0 && parse_port(o + 6, false, &https) == 0)
+            ;
+        else if (strcmp(o, "encrypt=required") == 0 || strcmp(o, "encrypt=allowed") == 0)
+            encrypt_required = o[8] == 'r';
+        else if (strcmp(o, "cbt=none") == 0)
+            cbt = SIM_CBT_NONE;
+        else if (strcmp(o, "cbt=when-supported") == 0)
+            cbt = SIM_CBT_WHEN_SUPPORTED;
+        else if (strcmp(o, "cbt=required") == 0)
+            cbt = SIM_CBT_REQUIRED;
         else {
             fprintf(stderr, "wmsim: unknown --listen option \"%s\"\n", o);
             return -1;
         }
     }
-    if (port == 0 && dcom == 0) {
+    if (port == 0 && dcom == 0 && https == 0) {
         fprintf(stderr, "wmsim: --listen %s: give a WS-Management port (ADDR:PORT), dcom, or both\n", spec);
         return -1;
     }
@@ -172,7 +210,13 @@ static int parse_listen(struct sim_fleet *f, const char *spec)
         fprintf(stderr, "wmsim: --listen %s: dcom-endpoint without dcom\n", spec);
         return -1;
     }
-    return add_host(f, addr, port, name, dialect, dcom, endpoint) ? 0 : -1;
+    struct sim_host *h = add_host(f, addr, port, name, dialect, dcom, endpoint);
+    if (h == NULL)
+        return -1;
+    h->https_port = https;
+    h->encrypt_required = encrypt_required;
+    h->cbt = cbt;
+    return 0;
 }
 
 static int add_many(struct sim_fleet *f, long n, const char *first, uint16_t port, bool spread, const char *dialect,
@@ -209,9 +253,13 @@ int main(int argc, char **argv)
         {"max-envelope-kb", required_argument, 0, 'm'}, {"control", required_argument, 0, 'c'},
         {"verbose", no_argument, 0, 'v'},           {"help", no_argument, 0, 'h'},
         {"dcom", optional_argument, 0, 'O'},        {"dcom-only", no_argument, 0, 'o'},
+        {"keytab", required_argument, 0, 'K'},      {"tls-cert", required_argument, 0, 'C'},
+        {"tls-key", required_argument, 0, 'k'},
+        {"user-sid", required_argument, 0, 'S'},
         {0, 0, 0, 0}};
     struct sim_fleet fleet = {.bench_instances = 1000};
     const char *first = "127.0.1.1", *dialect = NULL, *control = NULL;
+    const char *keytab = NULL, *tls_cert = NULL, *tls_key = NULL;
     long nhosts = 0, port = 5985, max_env_kb = 500;
     bool spread = false, verbose = false, dcom_only = false;
     long dcom = 0; /* activation port of --hosts; -1: the default 135 */
@@ -242,6 +290,12 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'S':
+            if (sim_security_user_sid(&fleet, optarg, &err) != 0) {
+                fprintf(stderr, "wmsim: %s\n", err.message);
+                return 2;
+            }
+            break;
         case 'f': fleet.fixtures_dir = optarg; break;
         case 'b': fleet.bench_instances = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'm': max_env_kb = strtol(optarg, NULL, 10); break;
@@ -255,6 +309,9 @@ int main(int argc, char **argv)
             }
             break;
         case 'o': dcom_only = true; break;
+        case 'K': keytab = optarg; break;
+        case 'C': tls_cert = optarg; break;
+        case 'k': tls_key = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs("Try 'wmsim --help'.\n", stderr); return 2;
         }
@@ -281,6 +338,15 @@ int main(int argc, char **argv)
     xmlInitParser();
     sim_server_init(&server, &fleet);
     server.verbose = verbose;
+    if ((tls_cert != NULL) != (tls_key != NULL)) {
+        fputs("wmsim: give both --tls-cert and --tls-key\n", stderr);
+        return 2;
+    }
+    if ((keytab != NULL && sim_auth_gss_load(&server, keytab, &err) != 0) ||
+        (tls_cert != NULL && sim_tls_load(&server, tls_cert, tls_key, &err) != 0)) {
+        fprintf(stderr, "wmsim: %s\n", err.message);
+        return 1;
+    }
     for (size_t i = 0; i < fleet.nhosts; i++) {
         struct sim_host *h = &fleet.hosts[i];
         h->max_envelope_kb = (unsigned)max_env_kb;
@@ -289,6 +355,7 @@ int main(int argc, char **argv)
             return 1;
         }
         if ((h->port != 0 && sim_server_listen(&server, h->address, h->port, false, &err) != 0) ||
+            (h->https_port != 0 && sim_server_listen_tls(&server, h->address, h->https_port, &err) != 0) ||
             (h->dcom_port != 0 && sim_dcom_listen(&server, h, &err) != 0)) {
             fprintf(stderr, "wmsim: %s\n", err.message);
             return 1;
@@ -311,6 +378,9 @@ int main(int argc, char **argv)
         if (h->port != 0)
             printf("wmsim: %s listening on http://%s:%u/wsman (%s)\n", h->name, h->address, h->port,
                    h->dialect->name);
+        if (h->https_port != 0)
+            printf("wmsim: %s listening on https://%s:%u/wsman (%s)\n", h->name, h->address, h->https_port,
+                   h->dialect->name);
         if (h->dcom_port != 0)
             printf("wmsim: %s listening for DCOM on %s:%u, objects on %s:%u\n", h->name, h->address, h->dcom_port,
                    h->address, h->dcom_endpoint);
@@ -326,8 +396,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < fleet.nusers; i++) {
         free(fleet.users[i].name);
         free(fleet.users[i].password);
+        free(fleet.users[i].sid);
+        for (size_t k = 0; k < fleet.users[i].ngroups; k++)
+            free(fleet.users[i].groups[k]);
     }
     free(fleet.users);
+    sim_auth_gss_unload(&server);
+    SSL_CTX_free(server.tls);
     xmlCleanupParser();
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "tests/sim/fault.h"
 #include "tests/sim/host.h"
 #include "tests/sim/request.h"
+#include "tests/sim/security.h"
 #include "tests/sim/store.h"
 
 #include <stdio.h>
@@ -529,12 +530,18 @@ static const struct {
     {"Win32_LogicalDisk", "ExcludeFromAutochk", os_accept},
     {"Sim_AllTypes", "Echo", alltypes_echo},
     {"Sim_AllTypes", "Touch", alltypes_touch},
+    {"__SystemSecurity", "GetSD", sim_security_get_sd},
+    {"__SystemSecurity", "SetSD", sim_security_set_sd},
 };
 
 int sim_method_run(struct sim_call *c)
 {
     struct sim_store *s = c->ctx->host->store;
     const char *cls = c->target ? c->target->class_name : c->cls->name;
+    /* __SystemSecurity checks READ_CONTROL / WRITE_DAC itself (security.c). */
+    if (strcasecmp(c->cls->name, SIM_SECURITY_CLASS) != 0 &&
+        sim_security_check(c->ctx, c->cls->namespace_, SIM_ACCESS_METHOD) != 0)
+        return -1;
     for (size_t i = 0; i < sizeof(behaviours) / sizeof(behaviours[0]); i++) {
         if (strcasecmp(behaviours[i].method, c->method->name) == 0 &&
             sim_store_isa(s, c->cls->namespace_, cls, behaviours[i].cls))

@@ -8,6 +8,7 @@
 
 #include <h2o.h>
 
+#include "tests/sim/auth.h"
 #include "tests/sim/host.h"
 
 struct sim_server {
@@ -18,6 +19,16 @@ struct sim_server {
     h2o_accept_ctx_t wsman_accept, control_accept;
     bool verbose;
     volatile int stop; /* set by signal handlers */
+    /* Kerberos and HTTPS (auth.h): the --keytab acceptor, the TLS context
+     * of --tls-cert and its channel bindings (application data, and as the
+     * flattened gss_channel_bindings_struct NTLM hashes). */
+    struct wmgw_gss_cred *acceptor;
+    SSL_CTX *tls;
+    h2o_accept_ctx_t wsman_tls_accept;
+    uint8_t cb_app[WMGW_GSS_CB_MAX];
+    size_t cb_app_len;
+    uint8_t cb_flat[20 + WMGW_GSS_CB_MAX];
+    size_t cb_flat_len;
 };
 
 /* Prepares h2o and the handlers. */
@@ -25,6 +36,8 @@ int sim_server_init(struct sim_server *s, struct sim_fleet *f);
 /* Binds and listens on addr:port for WS-Management (control == false) or
  * the control interface.  WMGW_ECONFIG with a message when it cannot. */
 int sim_server_listen(struct sim_server *s, const char *addr, uint16_t port, bool control, struct wmgw_err *err);
+/* The same for HTTPS (WS-Management only), after sim_tls_load(). */
+int sim_server_listen_tls(struct sim_server *s, const char *addr, uint16_t port, struct wmgw_err *err);
 /* Runs until s->stop. */
 int sim_server_run(struct sim_server *s);
 

@@ -7,6 +7,7 @@
  */
 #include "tests/sim/store.h"
 #include "tests/sim/fixtures.h"
+#include "tests/sim/security.h"
 #include "util/buf.h"
 #include "cim/json.h"
 #include "util/err.h"
@@ -47,6 +48,7 @@ void sim_store_free(struct sim_store *s)
             class_dispose(&s->ns[i].classes[j]);
         free(s->ns[i].classes);
         free(s->ns[i].name);
+        sim_security_free_sd(s->ns[i].sd);
     }
     free(s->ns);
     free(s);

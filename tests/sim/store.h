@@ -40,6 +40,7 @@ struct sim_class {
 
 struct sim_namespace {
     char *name; /* "root/cimv2" */
+    void *sd;   /* its struct wmgw_sd (security.c), NULL until installed */
     size_t n;
     struct sim_class *classes;
 };
