@@ -71,6 +71,10 @@ static void free_backend(struct wmgw_backend *b)
     free_secret(b->password);
     free(b->ca_file);
     free(b->tls_name);
+    free(b->auth);
+    free(b->spn);
+    free(b->encryption);
+    free(b->domain);
     free(b);
 }
 
@@ -93,6 +97,7 @@ struct wmgw_backend *wmgw_backend_new(const char *name)
     b->operation_timeout_ms = 60000;
     b->max_envelope_size = 512000;
     b->max_elements = 500;
+    b->channel_binding = true; /* harmless where the host does not check it */
     b->pool_size = 16; /* enough for a busy worker: a pool too small opens a connection per request */
     return b;
 }
@@ -133,6 +138,7 @@ struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b)
         .max_elements = b->max_elements,
         .pool_size = b->pool_size,
         .dcom_auth_level = b->dcom_auth_level,
+        .channel_binding = b->channel_binding,
     };
     atomic_init(&c->refcnt, 1);
     c->id = atomic_fetch_add(&next_id, 1);
@@ -144,6 +150,10 @@ struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b)
     ok = dup_field(&c->password, b->password) && ok;
     ok = dup_field(&c->ca_file, b->ca_file) && ok;
     ok = dup_field(&c->tls_name, b->tls_name) && ok;
+    ok = dup_field(&c->auth, b->auth) && ok;
+    ok = dup_field(&c->spn, b->spn) && ok;
+    ok = dup_field(&c->encryption, b->encryption) && ok;
+    ok = dup_field(&c->domain, b->domain) && ok;
     if (!ok) {
         free_backend(c);
         return NULL;

@@ -52,6 +52,17 @@ struct wmgw_backend {
     /* WMI over DCOM: the RPC authentication level, WMGW_RPC_AUTHN_LEVEL_*
      * (5 integrity, 6 privacy; 0 = privacy). */
     uint8_t dcom_auth_level;
+    /* WS-Management authentication (translators/transport/auth_http.h):
+     * auth "basic", "ntlm", "kerberos", "negotiate" (NULL: negotiate when
+     * a domain is known, else basic); spn (NULL: HTTP/<tls-name|address>);
+     * encryption "auto", "always", "never" (NULL: auto = over http only);
+     * domain: NTLM domain / Kerberos realm of user; channel_binding: send
+     * tls-server-end-point bindings over https (default on). */
+    char *auth;
+    char *spn;
+    char *encryption;
+    char *domain;
+    bool channel_binding;
 };
 
 /* The port a protocol listens on unless configured: 5985, 5986 with tls,

@@ -128,6 +128,12 @@ struct wmgw_call {
      * empty, the translator's words for it (e.g. an operation the host's
      * protocol cannot do).  wmgw_call_start clears it first. */
     struct wmgw_backend_error start_error;
+    /* The vault credential the call runs as (gateway/vault_gw.h), NULL for
+     * the host's configured user.  Part of the backend identity: pools and
+     * cache keys that depend on who is asking key on (credential,
+     * credential_version) as well as on backend->id. */
+    const char *credential;
+    uint64_t credential_version;
     void *state;                    /* the translator's, opaque */
 };
 

@@ -18,6 +18,7 @@
  */
 #include "translators/transport/http_client.h"
 #include "translators/backend.h"
+#include "translators/transport/auth_http.h"
 #include "translators/transport/http_parse.h"
 #include "translators/transport/transport_int.h"
 #include "util/base64.h"
@@ -51,7 +52,18 @@ struct wmgw_http_exchange {
     h2o_linklist_t link; /* in t->exchanges until the callback */
     struct wmgw_transport *t;
     struct wmgw_backend *b; /* counted reference */
-    const char *cred;       /* pool key: b->user, or NULL without credentials */
+    const char *cred;       /* pool key: identity, or NULL without credentials */
+    char identity[1200];    /* wmgw_auth_http_identity() of the credential */
+    enum wmgw_auth_http_scheme scheme;
+    /* NTLM / Kerberos / Negotiate (auth_http.h): the request is written
+     * per connection, since the handshake and the encryption belong to
+     * it.  out then holds the request line, Host and the caller's fields
+     * (head_end: where Host ends); wire what goes out next. */
+    bool gss, handshaking, wire_ready;
+    size_t head_end;
+    struct wmgw_buf plain; /* the caller's body */
+    char ctype[128];       /* the caller's Content-Type ("" none) */
+    struct wmgw_buf wire;
     wmgw_http_cb cb;
     void *data;
     struct wmgw_buf out; /* the request bytes (credentials: wiped when freed) */
@@ -61,7 +73,7 @@ struct wmgw_http_exchange {
     enum phase phase;
     bool reused, retried, got_bytes, in_callback;
     int err;
-    char detail[256];
+    char detail[512]; /* room for a GSSAPI message and the address */
     struct wmgw_http_parser parser;
     struct wmgw_http_response resp;
 };
@@ -77,6 +89,8 @@ static void free_exchange(struct wmgw_http_exchange *x)
     if (x->out.data != NULL)
         OPENSSL_cleanse(x->out.data, x->out.cap);
     wmgw_buf_dispose(&x->out);
+    wmgw_buf_dispose(&x->plain);
+    wmgw_buf_dispose(&x->wire);
     wmgw_backend_unref(x->b);
     free(x);
 }
@@ -187,6 +201,139 @@ static void conn_failed(struct wmgw_http_exchange *x, const char *why)
     fail_now(x, WMGW_ECONN, "%s port %u: %s", x->b->address, x->b->port, why);
 }
 
+/* --- NTLM, Kerberos, Negotiate (auth_http.h) ------------------------------------- */
+
+static void exchange(struct wmgw_http_exchange *x);
+
+/* The OpenSSL session of a TLS socket, for channel bindings.  h2o 2.2.5
+ * (Debian's) has no accessor; its private struct st_h2o_socket_ssl_t
+ * starts with these two members.  The SSL_CTX check refuses anything
+ * else, so another h2o layout fails cleanly instead of misreading. */
+struct h2o225_socket_ssl_prefix {
+    SSL_CTX *ssl_ctx;
+    SSL *ossl;
+};
+
+static SSL *conn_ssl(struct wmgw__conn *c)
+{
+    if (c->sock == NULL || c->sock->ssl == NULL || c->ssl_ctx == NULL)
+        return NULL;
+    const struct h2o225_socket_ssl_prefix *p = (const void *)c->sock->ssl;
+    return p->ssl_ctx == c->ssl_ctx && p->ossl != NULL && SSL_get_SSL_CTX(p->ossl) == c->ssl_ctx ? p->ossl : NULL;
+}
+
+/* Writes the next bytes for x's connection into x->wire: a handshake leg
+ * (an empty POST with the next token; challenge is the host's 401 value,
+ * NULL at first) or, once the context is established, the request, its
+ * body encrypted when the host encrypts.  x->detail says why on failure. */
+static int auth_prepare(struct wmgw_http_exchange *x, const char *challenge)
+{
+    struct wmgw__conn *c = x->conn;
+    struct wmgw_err e = {0};
+    int rc = 0;
+    if (c->sock != NULL && h2o_socket_is_writing(c->sock)) {
+        snprintf(x->detail, sizeof(x->detail), "%s port %u: the host answered before reading the request",
+                 x->b->address, x->b->port);
+        return WMGW_ECONN;
+    }
+    if (c->auth == NULL) {
+        SSL *ssl = x->b->tls ? conn_ssl(c) : NULL;
+        if (x->b->tls && x->b->channel_binding && ssl == NULL)
+            rc = wmgw_err_set(&e, WMGW_EINTERNAL, "cannot reach the TLS session for channel bindings");
+        else
+            rc = wmgw_auth_conn_new(x->b, ssl, &c->auth, &e);
+    }
+    wmgw_buf_reset(&x->wire);
+    if (rc == 0)
+        rc = wmgw_buf_add(&x->wire, x->out.data, x->head_end);
+    if (rc == 0 && !wmgw_auth_conn_established(c->auth)) {
+        x->handshaking = true;
+        rc = wmgw_buf_addstr(&x->wire, "Content-Length: 0\r\n");
+        if (rc == 0)
+            rc = wmgw_auth_conn_authorization(c->auth, challenge, &x->wire, &e);
+        if (rc == 0)
+            rc = wmgw_buf_addstr(&x->wire, "\r\n");
+    } else if (rc == 0) {
+        struct wmgw_buf enc;
+        char ctype[160];
+        const struct wmgw_buf *body = &x->plain;
+        snprintf(ctype, sizeof(ctype), "%s", x->ctype);
+        wmgw_buf_init(&enc, x->wire.max);
+        x->handshaking = false;
+        if (wmgw_auth_conn_encrypts(c->auth)) {
+            rc = wmgw_auth_conn_encrypt(c->auth, x->plain.data != NULL ? x->plain.data : "", x->plain.len, &enc,
+                                        ctype, sizeof(ctype), &e);
+            body = &enc;
+        }
+        if (rc == 0)
+            rc = wmgw_buf_printf(&x->wire, "Content-Length: %zu\r\n", body->len);
+        if (rc == 0 && ctype[0] != '\0')
+            rc = wmgw_buf_printf(&x->wire, "Content-Type: %s\r\n", ctype);
+        if (rc == 0)
+            rc = wmgw_buf_add(&x->wire, x->out.data + x->head_end, x->out.len - x->head_end);
+        if (rc == 0)
+            rc = wmgw_buf_addstr(&x->wire, "\r\n");
+        if (rc == 0 && body->len > 0)
+            rc = wmgw_buf_add(&x->wire, body->data, body->len);
+        wmgw_buf_dispose(&enc);
+    }
+    if (rc != 0)
+        snprintf(x->detail, sizeof(x->detail), "%s port %u: %s", x->b->address, x->b->port,
+                 e.message[0] != '\0' ? e.message : wmgw_err_summary(rc));
+    x->wire_ready = rc == 0;
+    return rc;
+}
+
+/* A complete response on a GSSAPI connection.  True when handled here
+ * (the handshake goes on, or the exchange ended); false to finish as
+ * usual (the response decrypted). */
+static bool auth_on_response(struct wmgw_http_exchange *x, bool reusable)
+{
+    struct wmgw__conn *c = x->conn;
+    struct wmgw_err e = {0};
+    char why[sizeof(x->detail)];
+    int rc;
+    if (!x->handshaking) {
+        if (x->resp.status == 401) { /* the host dropped the context: report its 401 */
+            finish(x, 0, false);
+            return true;
+        }
+        if ((rc = wmgw_auth_conn_decrypt(c->auth, &x->resp, &e)) != 0) {
+            fail_now(x, rc, "%s", e.message);
+            return true;
+        }
+        return false;
+    }
+    const char *challenge = x->resp.auth_challenge;
+    if (x->resp.status == 401) {
+        /* A refusal (context complete, or no token to go on with) is the
+         * host's answer: its 401 goes to the caller. */
+        if (wmgw_auth_conn_established(c->auth) || !wmgw_auth_http_challenge_has_token(challenge)) {
+            finish(x, 0, false);
+            return true;
+        }
+        if (!reusable) {
+            fail_now(x, WMGW_ECONN, "%s port %u: the host closed the connection during authentication", x->b->address,
+                     x->b->port);
+            return true;
+        }
+    } else if ((rc = wmgw_auth_conn_finish(c->auth, challenge, &e)) != 0) {
+        fail_now(x, rc, "%s port %u: %s", x->b->address, x->b->port, e.message);
+        return true;
+    } else if (!reusable) {
+        fail_now(x, WMGW_ECONN, "%s port %u: the host closed the connection after authentication", x->b->address,
+                 x->b->port);
+        return true;
+    }
+    if ((rc = auth_prepare(x, x->resp.status == 401 ? challenge : NULL)) != 0) {
+        snprintf(why, sizeof(why), "%s", x->detail);
+        fail_now(x, rc, "%s", why);
+        return true;
+    }
+    exchange(x);
+    return true;
+}
+
 /* --- the exchange on a connected socket ----------------------------------------- */
 
 static void on_write(h2o_socket_t *sock, const char *err)
@@ -207,7 +354,10 @@ static void on_read(h2o_socket_t *sock, const char *err)
         h2o_buffer_consume(&sock->input, used);
         if (rc == WMGW_HTTP_DONE) {
             /* Bytes after the response belong to nothing: do not reuse. */
-            finish(x, 0, x->parser.keep_alive && !leftover);
+            bool reusable = x->parser.keep_alive && !leftover;
+            if (x->gss && auth_on_response(x, reusable))
+                return;
+            finish(x, 0, reusable);
             return;
         }
         if (rc < 0) {
@@ -216,8 +366,10 @@ static void on_read(h2o_socket_t *sock, const char *err)
         }
     }
     if (err != NULL) {
-        if (wmgw_http_parse_eof(&x->parser) == WMGW_HTTP_DONE)
-            finish(x, 0, false);
+        if (wmgw_http_parse_eof(&x->parser) == WMGW_HTTP_DONE) {
+            if (!x->gss || !auth_on_response(x, false))
+                finish(x, 0, false);
+        }
         else
             conn_failed(x, x->parser.error);
     }
@@ -235,7 +387,16 @@ static void exchange(struct wmgw_http_exchange *x)
         fail_later(x, WMGW_ENOMEM, "no memory for a timer"); /* may run inside wmgw_http_send */
         return;
     }
-    h2o_iovec_t buf = h2o_iovec_init(x->out.data, x->out.len);
+    if (x->gss && !x->wire_ready) {
+        int rc = auth_prepare(x, NULL);
+        if (rc != 0) {
+            defer_failure(x, rc);
+            return;
+        }
+    }
+    struct wmgw_buf *w = x->gss ? &x->wire : &x->out;
+    x->wire_ready = false;
+    h2o_iovec_t buf = h2o_iovec_init(w->data, w->len);
     h2o_socket_read_start(sock, on_read);
     h2o_socket_write(sock, &buf, 1, on_write);
 }
@@ -411,13 +572,16 @@ static bool reserved_field(const char *name, const struct wmgw_http_request *req
 static int add_basic(struct wmgw_buf *out, const struct wmgw_backend *b)
 {
     char pair[4096];
-    size_t ulen = strlen(b->user), plen = b->password != NULL ? strlen(b->password) : 0;
+    struct wmgw_backend_credential c;
+    if (!wmgw_auth_http_credential(b, &c))
+        return WMGW_ECONFIG;
+    size_t ulen = strlen(c.user), plen = c.password != NULL ? strlen(c.password) : 0;
     if (ulen + 1 + plen > sizeof(pair))
         return WMGW_ECONFIG;
-    memcpy(pair, b->user, ulen);
+    memcpy(pair, c.user, ulen);
     pair[ulen] = ':';
     if (plen > 0)
-        memcpy(pair + ulen + 1, b->password, plen);
+        memcpy(pair + ulen + 1, c.password, plen);
     int rc = wmgw_buf_addstr(out, "Authorization: Basic ");
     if (rc == 0)
         rc = wmgw_base64_encode(out, pair, ulen + 1 + plen, WMGW_BASE64_STD);
@@ -436,6 +600,28 @@ static bool is_path(const char *p)
         if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
             return false;
     return true;
+}
+
+/* For GSSAPI hosts, the request is written per connection (auth_prepare):
+ * keep the caller's fields after the Host line in x->out, its body and
+ * Content-Type. */
+static int stash_for_auth(struct wmgw_http_exchange *x, const struct wmgw_http_request *req)
+{
+    x->head_end = x->out.len;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < req->nheaders; i++)
+        rc = wmgw_buf_printf(&x->out, "%s: %s\r\n", req->headers[i].name, req->headers[i].value);
+    if (req->content_type != NULL && strlen(req->content_type) >= sizeof(x->ctype))
+        rc = WMGW_EINVAL;
+    else
+        snprintf(x->ctype, sizeof(x->ctype), "%s", req->content_type != NULL ? req->content_type : "");
+    wmgw_buf_init(&x->plain, req->body_len);
+    if (rc == 0 && req->body_len > 0)
+        rc = wmgw_buf_add(&x->plain, req->body, req->body_len);
+    /* The encrypted body: the plaintext, its per-message header and the
+     * multipart framing, generously. */
+    wmgw_buf_init(&x->wire, req->body_len + req->body_len / 8 + 2 * REQUEST_HEAD_MAX + 4 * 65536);
+    return rc == WMGW_ETOOBIG ? WMGW_EINVAL : rc;
 }
 
 /* Writes the whole request into x->out.  WMGW_EINVAL: the caller's
@@ -460,7 +646,11 @@ static int format_request(struct wmgw_http_exchange *x, const struct wmgw_http_r
         snprintf(x->detail, sizeof(x->detail), "the host's path is not an absolute URL path");
         return WMGW_ECONFIG;
     }
-    if (x->cred != NULL && strchr(x->cred, ':') != NULL) {
+    if (x->scheme != WMGW_AUTH_HTTP_NONE && x->cred == NULL) {
+        snprintf(x->detail, sizeof(x->detail), "the host's user and domain are too long");
+        return WMGW_ECONFIG;
+    }
+    if (x->scheme == WMGW_AUTH_HTTP_BASIC && strchr(b->user, ':') != NULL) {
         snprintf(x->detail, sizeof(x->detail), "a user name with ':' cannot be sent with HTTP Basic");
         return WMGW_ECONFIG;
     }
@@ -474,6 +664,8 @@ static int format_request(struct wmgw_http_exchange *x, const struct wmgw_http_r
         rc = wmgw_buf_printf(out, ":%u", b->port);
     if (rc == 0)
         rc = wmgw_buf_addstr(out, "\r\n");
+    if (rc == 0 && x->gss)
+        return stash_for_auth(x, req);
     bool has_body = req->body_len > 0 || strcasecmp(req->method, "POST") == 0 ||
                     strcasecmp(req->method, "PUT") == 0 || strcasecmp(req->method, "PATCH") == 0;
     if (rc == 0 && has_body)
@@ -507,7 +699,13 @@ struct wmgw_http_exchange *wmgw_http_send(struct wmgw_transport *t, struct wmgw_
         return NULL;
     x->t = t;
     x->b = wmgw_backend_ref(b);
-    x->cred = !req->no_auth && b->user != NULL ? b->user : NULL;
+    struct wmgw_backend_credential bc;
+    if (!req->no_auth && wmgw_auth_http_credential(b, &bc)) {
+        x->scheme = wmgw_auth_http_scheme(b);
+        x->gss = x->scheme != WMGW_AUTH_HTTP_BASIC && x->scheme != WMGW_AUTH_HTTP_NONE;
+        if (wmgw_auth_http_identity(x->scheme, &bc, x->identity, sizeof(x->identity)) == 0)
+            x->cred = x->identity;
+    }
     x->cb = cb;
     x->data = data;
     x->connect_ms = b->connect_timeout_ms != 0 ? b->connect_timeout_ms : DEFAULT_CONNECT_MS;

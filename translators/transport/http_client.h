@@ -64,6 +64,9 @@ struct wmgw_http_response {
     int status;
     char content_type[128];
     char www_authenticate[512];      /* first challenge, for 401s */
+    /* The first Negotiate, NTLM or Kerberos challenge that carries a token
+     * (a handshake step, or Kerberos' reply on a 200), kept whole. */
+    char auth_challenge[8192];
     struct wmgw_buf body;
 };
 
@@ -71,7 +74,11 @@ struct wmgw_http_response {
  * WMGW_EPROTO (not HTTP), WMGW_ETOOBIG (response over the limit), or a
  * TLS failure as WMGW_ECONN with `detail` saying so; WMGW_ECONFIG when the
  * backend's settings cannot be used (a DNS name as address: resolve names
- * in the configuration; an unreadable CA file).  resp is valid only
+ * in the configuration; an unreadable CA file); with NTLM, Kerberos or
+ * Negotiate (auth_http.h) also WMGW_EAUTH (credentials refused before
+ * the host saw them, or a clear answer on an encrypted connection),
+ * WMGW_ECONFIG (unknown service principal) and WMGW_EBACKEND (no KDC
+ * answered); a host's own refusal comes back as its 401.  resp is valid only
  * during the callback (NULL on error); its body may be stolen. */
 typedef void (*wmgw_http_cb)(void *data, int err, const char *detail, struct wmgw_http_response *resp);
 

@@ -56,6 +56,7 @@ static void start_head(struct wmgw_http_parser *p)
     p->resp->status = 0;
     p->resp->content_type[0] = '\0';
     p->resp->www_authenticate[0] = '\0';
+    p->resp->auth_challenge[0] = '\0';
 }
 
 void wmgw_http_parser_init(struct wmgw_http_parser *p, struct wmgw_http_response *resp)
@@ -114,6 +115,18 @@ static void copy_field(char *dst, size_t size, const char *v, size_t n)
 static bool ieq(const char *a, size_t n, const char *lit)
 {
     return strlen(lit) == n && strncasecmp(a, lit, n) == 0;
+}
+
+/* "Negotiate <token>" (or NTLM, Kerberos): a step of a GSSAPI handshake. */
+static bool gss_challenge(const char *v, size_t n)
+{
+    static const char *const schemes[] = {"Negotiate ", "NTLM ", "Kerberos "};
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t len = strlen(schemes[i]);
+        if (n > len && strncasecmp(v, schemes[i], len) == 0)
+            return true;
+    }
+    return false;
 }
 
 /* --- head ------------------------------------------------------------------- */
@@ -210,6 +223,8 @@ static int field_line(struct wmgw_http_parser *p, const char *s, size_t n, bool 
     } else if (ieq(s, colon, "WWW-Authenticate")) {
         if (p->resp->www_authenticate[0] == '\0')
             copy_field(p->resp->www_authenticate, sizeof(p->resp->www_authenticate), v, vn);
+        if (p->resp->auth_challenge[0] == '\0' && gss_challenge(v, vn))
+            copy_field(p->resp->auth_challenge, sizeof(p->resp->auth_challenge), v, vn);
     }
     return WMGW_HTTP_MORE;
 }

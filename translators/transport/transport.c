@@ -14,6 +14,7 @@
  */
 #include "translators/transport/transport_int.h"
 #include "translators/backend.h"
+#include "translators/transport/auth_http.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -100,6 +101,7 @@ void wmgw__conn_close(struct wmgw__conn *c)
     }
     if (c->ssl_ctx != NULL)
         SSL_CTX_free(c->ssl_ctx);
+    wmgw_auth_conn_free(c->auth);
     if (--c->pool->nconns == 0)
         free_pool(t, c->pool);
     free(c);

@@ -53,6 +53,7 @@ struct wmgw__conn {
     h2o_socket_t *sock;      /* sock->data points back here */
     SSL_CTX *ssl_ctx;        /* a reference held while sock may use it, or NULL */
     struct wmgw_http_exchange *x; /* the exchange holding it; NULL when idle */
+    struct wmgw_auth_conn *auth;  /* NTLM/Kerberos/Negotiate context of the connection (auth_http.h), or NULL */
     h2o_linklist_t idle_link;
     h2o_timeout_entry_t idle_timer;
 };
