@@ -7,6 +7,16 @@ CONNS=${CONNS:-32}
 THREADS=${THREADS:-1}
 USER_PASS="bench:Bench-Pass-1"
 AUTH=$(printf '%s' "$USER_PASS" | base64)
+# The gateway authenticates callers: every benchmark calls it as one
+# principal with a bearer token (its SHA-256 in the configuration, as
+# auth/token.h stores it) and a policy that allows it everything.
+BENCH_TOKEN="wmgw_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+BEARER="Authorization: Bearer $BENCH_TOKEN"
+bench_caller_config() {
+  printf '[principal bench]\nsid = S-1-5-21-1-2-3-500\ngroups = BA\ntoken-hash = %s\n' \
+    "$(printf '%s' "$BENCH_TOKEN" | sha256sum | cut -d' ' -f1)"
+  printf '[policy bench-all]\nsddl = D:(A;;GA;;;WD)\n'
+}
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT

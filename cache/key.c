@@ -160,7 +160,7 @@ static int get_u32(struct reader *r, size_t *v, const char *what, struct wmgw_er
 static int get_str(struct reader *r, struct wmgw_cache_bytes *s, size_t max, const char *what,
                    struct wmgw_err *err)
 {
-    size_t n;
+    size_t n = 0;
     int rc = get_u32(r, &n, what, err);
     if (rc != 0)
         return rc;

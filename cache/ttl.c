@@ -10,6 +10,7 @@
  */
 #include "cache/cache_int.h"
 #include "util/err.h"
+#include "util/glob.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,35 +28,6 @@ struct wmgw_cache_ttl_rules {
     size_t n;
     struct rule rules[RULES_MAX];
 };
-
-static char fold(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return (char)(c - 'A' + 'a');
-    return c == '\\' ? '/' : c;
-}
-
-static bool glob(const char *pat, const char *s)
-{
-    const char *star = NULL, *resume = NULL;
-    while (*s != '\0') {
-        if (*pat == '*') {
-            star = pat++;
-            resume = s;
-        } else if (*pat == '?' || (*pat != '\0' && *pat == fold(*s))) {
-            pat++;
-            s++;
-        } else if (star != NULL) {
-            pat = star + 1;
-            s = ++resume;
-        } else {
-            return false;
-        }
-    }
-    while (*pat == '*')
-        pat++;
-    return *pat == '\0';
-}
 
 struct wmgw_cache_ttl_rules *wmgw_cache_ttl_rules_new(const struct wmgw_cache_ttl *fallback)
 {
@@ -91,8 +63,7 @@ int wmgw_cache_ttl_rules_add(struct wmgw_cache_ttl_rules *r, const char *pattern
     char *block = malloc(n + 1);
     if (block == NULL)
         return wmgw_err_set(err, WMGW_ENOMEM, "cache TTL rule: out of memory");
-    for (size_t i = 0; i <= n; i++)
-        block[i] = fold(pattern[i]);
+    memcpy(block, pattern, n + 1); /* matched case-insensitively, '\\' as '/' (util/glob.h) */
     size_t at = (size_t)(colon - pattern);
     block[at] = '\0';
     r->rules[r->n++] = (struct rule){.ns = block, .cls = block + at + 1, .ttl = *ttl};
@@ -102,7 +73,7 @@ int wmgw_cache_ttl_rules_add(struct wmgw_cache_ttl_rules *r, const char *pattern
 struct wmgw_cache_ttl wmgw_cache_ttl_find(const struct wmgw_cache_ttl_rules *r, const char *ns, const char *cls)
 {
     for (size_t i = 0; i < r->n; i++)
-        if (glob(r->rules[i].ns, ns ? ns : "") && glob(r->rules[i].cls, cls ? cls : ""))
+        if (wmgw_glob_match(r->rules[i].ns, ns ? ns : "") && wmgw_glob_match(r->rules[i].cls, cls ? cls : ""))
             return r->rules[i].ttl;
     return r->fallback;
 }

@@ -146,6 +146,7 @@ struct wmgw_class_fetch {
     struct wmgw_call call;
     struct wmgw_classes *cc;
     struct wmgw_host *host;
+    struct wmgw_backend *as; /* counted: the credential the fetch runs as */
     char *ns;
     char *class_name;
     struct wmgw_cim_class *got;
@@ -157,6 +158,7 @@ static void fetch_free(struct wmgw_class_fetch *f)
 {
     wmgw_cim_class_free(f->got);
     wmgw_host_unref(f->host);
+    wmgw_backend_unref(f->as);
     free(f->ns);
     free(f->class_name);
     free(f);
@@ -224,7 +226,8 @@ static void from_catalogue(struct wmgw_gateway *gw, struct wmgw_host *host, cons
 }
 
 struct wmgw_class_fetch *wmgw_classes_get(struct wmgw_gateway *gw, struct wmgw_worker *w, struct wmgw_host *host,
-                                          const char *ns, const char *class_name, wmgw_class_cb cb, void *data)
+                                          struct wmgw_backend *as, const char *ns, const char *class_name,
+                                          wmgw_class_cb cb, void *data)
 {
     if (!(wmgw_host_caps(host) & WMGW_CAP_CLASS_SCHEMA)) {
         from_catalogue(gw, host, ns, class_name, cb, data);
@@ -251,6 +254,8 @@ struct wmgw_class_fetch *wmgw_classes_get(struct wmgw_gateway *gw, struct wmgw_w
     f->data = data;
     struct wmgw_call *c = &f->call;
     wmgw_host_prepare_call(host, c);
+    if (as != NULL)
+        c->backend = f->as = wmgw_backend_ref(as);
     c->transport = w->transport;
     c->op.kind = WMGW_OP_GET_CLASS;
     c->op.namespace_ = f->ns;

@@ -45,11 +45,14 @@ struct wmgw_class_entry *wmgw_classes_peek(struct wmgw_classes *cc, uint64_t bac
 /* Gets a schema, from the cache or the host.  cb runs once, on the
  * worker's loop (possibly before this returns), with a counted reference
  * or with err.  The returned fetch can be cancelled (then cb never runs);
- * NULL when cb already ran. */
+ * NULL when cb already ran.  `as` is the backend (credential) to ask the
+ * host as, NULL for the host's configured one; the cache is the host's
+ * either way (a schema does not depend on who reads it). */
 struct wmgw_class_fetch;
 typedef void (*wmgw_class_cb)(void *data, struct wmgw_class_entry *entry, const struct wmgw_backend_error *err);
 struct wmgw_class_fetch *wmgw_classes_get(struct wmgw_gateway *gw, struct wmgw_worker *w, struct wmgw_host *host,
-                                          const char *ns, const char *class_name, wmgw_class_cb cb, void *data);
+                                          struct wmgw_backend *as, const char *ns, const char *class_name,
+                                          wmgw_class_cb cb, void *data);
 void wmgw_class_fetch_cancel(struct wmgw_class_fetch *f);
 
 #endif

@@ -9,7 +9,9 @@
  * configuration may come from a container orchestrator as well as a person.
  */
 #include "gateway/config.h"
+#include "gateway/caller.h"
 #include "translators/backend.h"
+#include "translators/transport/auth_http.h"
 #include "util/err.h"
 
 #include <arpa/inet.h>
@@ -66,8 +68,38 @@ static const struct row rows[] = {
      "hex key that signs paging cursors (set the same on every replica)"},
     {"server", "request-timeout", K_DURATION, SRV(request_timeout_ms), 0, 1000, 3600000, "120s",
      "longest a REST call may take before 504"},
+    {"security", "vault", K_STRING, SRV(vault_path), 0, 0, 0, "", "the credential vault file (created when missing)"},
+    {"security", "vault-key-file", K_STRING, SRV(vault_key_file), 0, 0, 0, "WMGW_VAULT_KEY",
+     "file holding the vault's master key (else the environment variable WMGW_VAULT_KEY)"},
+    {"security", "krb5-conf", K_STRING, SRV(krb5_conf), 0, 0, 0, "KRB5_CONFIG or /etc/krb5.conf",
+     "krb5.conf for Kerberos to hosts (realms, KDCs); becomes KRB5_CONFIG"},
     {"server", "class-catalogue", K_STRING, SRV(class_catalogue), 0, 0, 0, "",
      "directory of class schemas (fixture format) for hosts that cannot describe their classes"},
+    {"cache", "store", K_STRING, SRV(cache_store), 0, 0, 0, "memory", "memory (in-process LRU), redis, or off"},
+    {"cache", "memory-limit", K_SIZE, SRV(cache_memory_limit), 0, 65536, 1ull << 40, "256MiB",
+     "memory store: bytes the LRU may hold"},
+    {"cache", "max-entry-size", K_SIZE, SRV(cache_max_entry), 0, 1024, 1u << 30, "8MiB",
+     "largest answer stored; larger ones stream to the caller uncached"},
+    {"cache", "max-snapshot-size", K_SIZE, SRV(cache_max_snapshot), 0, 1024, 1u << 30, "64MiB",
+     "largest paging snapshot (a listing's items together)"},
+    {"cache", "redis", K_STRING, SRV(cache_redis), 0, 0, 0, "", "redis store: HOST:PORT of the Redis server"},
+    {"cache", "sentinel", K_LIST, SRV(cache_sentinels), offsetof(struct wmgw_config, ncache_sentinels), 0, 0, "",
+     "redis store: HOST:PORT of a Sentinel (repeat); instead of redis"},
+    {"cache", "sentinel-master", K_STRING, SRV(cache_sentinel_master), 0, 0, 0, "", "the master name Sentinels watch"},
+    {"cache", "redis-user", K_STRING, SRV(cache_redis_user), 0, 0, 0, "", "Redis ACL user"},
+    {"cache", "redis-password", K_STRING, SRV(cache_redis_password), 0, 0, 0, "",
+     "Redis password (prefer WMGW_CACHE_REDIS_PASSWORD or redis-password-file)"},
+    {"cache", "redis-password-file", K_STRING, SRV(cache_redis_password_file), 0, 0, 0, "",
+     "file holding the Redis password (first line)"},
+    {"cache", "redis-db", K_UINT, SRV(cache_redis_db), 0, 0, 1023, "0", "Redis database number"},
+    {"cache", "prefix", K_STRING, SRV(cache_prefix), 0, 0, 0, "wmgw:", "prefix of every Redis key"},
+    {"cache", "ttl", K_DURATION, SRV(cache_ttl_ms), 0, 0, 86400000, "30s", "how long an answer is fresh"},
+    {"cache", "stale", K_DURATION, SRV(cache_stale_ms), 0, 0, 86400000, "30s",
+     "then served as stale while one caller refreshes it"},
+    {"cache", "wait", K_DURATION, SRV(cache_wait_ms), 0, 10, 600000, "30s",
+     "how long a miss waits for another caller's backend call for the same answer"},
+    {"cache", "ttl-rule", K_LIST, SRV(cache_ttl_rules), offsetof(struct wmgw_config, ncache_ttl_rules), 0, 0, "",
+     "NAMESPACE-GLOB:CLASS-GLOB=TTL[/STALE] (repeat; first match wins; a query matches class \"\")"},
     {"host", "address", K_STRING, BCK(address), 0, 0, 0, "", "IP address or DNS name of the host"},
     {"host", "port", K_PORT, BCK(port), 0, 1, 65535, "5985 (5986 for https, 135 for dcom)",
      "TCP port (dcom: of the activator; the object exporter's port comes from the host)"},
@@ -88,6 +120,14 @@ static const struct row rows[] = {
     {"host", "pool-size", K_UINT, BCK(pool_size), 0, 0, 1024, "16", "idle keep-alive connections per worker"},
     {"host", "dcom-auth-level", K_AUTHLEVEL, BCK(dcom_auth_level), 0, 0, 0, "privacy",
      "dcom: RPC authentication level, privacy (sign and seal) or integrity (sign)"},
+    {"host", "auth", K_STRING, BCK(auth), 0, 0, 0, "negotiate if domain is set, else basic",
+     "basic, ntlm, kerberos or negotiate (WS-Management)"},
+    {"host", "domain", K_STRING, BCK(domain), 0, 0, 0, "", "NTLM domain / Kerberos realm of user"},
+    {"host", "spn", K_STRING, BCK(spn), 0, 0, 0, "HTTP/<tls-name or address>", "service principal (Kerberos)"},
+    {"host", "encryption", K_STRING, BCK(encryption), 0, 0, 0, "auto",
+     "WinRM message encryption: auto (over http only), always or never"},
+    {"host", "channel-binding", K_BOOL, BCK(channel_binding), 0, 0, 0, "true",
+     "https: send tls-server-end-point channel bindings (RFC 5929)"},
     {"host", "groups", K_LIST, W_BACKEND, 0, 0, 0, 0, "", "groups the host belongs to (comma separated)"},
 };
 
@@ -355,6 +395,11 @@ static int set_backend_row(const struct row *r, struct wmgw_backend *b, const ch
 
 int wmgw_host_config_set(struct wmgw_host_config *h, const char *key, const char *value, struct wmgw_err *err)
 {
+    if (strcmp(key, "credential") == 0) { /* a vault credential id (vault_gw.c checks it exists) */
+        free(h->credential);
+        h->credential = value[0] ? strdup(value) : NULL;
+        return value[0] && h->credential == NULL ? WMGW_ENOMEM : 0;
+    }
     const struct row *r = find_row("host", key);
     if (r == NULL)
         return wmgw_err_set(err, WMGW_ECONFIG, "unknown host key \"%.60s\"", key);
@@ -376,6 +421,12 @@ struct wmgw_config *wmgw_config_new(void)
     c->max_requests_per_connection_second = 200;
     c->request_timeout_ms = 120000;
     c->access_log = strdup("-");
+    c->cache_memory_limit = 256u << 20;
+    c->cache_max_entry = 8u << 20;
+    c->cache_max_snapshot = 64u << 20;
+    c->cache_ttl_ms = 30000;
+    c->cache_stale_ms = 30000;
+    c->cache_wait_ms = 30000;
     c->defaults = wmgw_backend_new("defaults");
     if (c->access_log == NULL || c->defaults == NULL) {
         wmgw_config_free(c);
@@ -392,6 +443,7 @@ void wmgw_host_config_dispose(struct wmgw_host_config *h)
     for (size_t i = 0; i < h->ngroups; i++)
         free(h->groups[i]);
     free(h->groups);
+    free(h->credential);
     memset(h, 0, sizeof(*h));
 }
 
@@ -400,6 +452,10 @@ int wmgw_host_config_copy(struct wmgw_host_config *dst, const struct wmgw_host_c
     memset(dst, 0, sizeof(*dst));
     if ((dst->backend = wmgw_backend_copy(src->backend)) == NULL)
         return WMGW_ENOMEM;
+    if (src->credential != NULL && (dst->credential = strdup(src->credential)) == NULL) {
+        wmgw_host_config_dispose(dst);
+        return WMGW_ENOMEM;
+    }
     for (size_t i = 0; i < src->ngroups; i++) {
         if (list_append(&dst->groups, &dst->ngroups, src->groups[i]) != 0) {
             wmgw_host_config_dispose(dst);
@@ -416,6 +472,7 @@ void wmgw_config_free(struct wmgw_config *c)
     for (size_t i = 0; i < c->nlisten; i++)
         free(c->listen[i].address);
     free(c->listen);
+    wmgw_security_free(c->security);
     free(c->tls_cert);
     free(c->tls_key);
     for (size_t i = 0; i < c->ncors; i++)
@@ -424,6 +481,22 @@ void wmgw_config_free(struct wmgw_config *c)
     free(c->access_log);
     free(c->cursor_secret);
     free(c->class_catalogue);
+    free(c->vault_path);
+    free(c->vault_key_file);
+    free(c->krb5_conf);
+    free(c->cache_store);
+    free(c->cache_redis);
+    for (size_t i = 0; i < c->ncache_sentinels; i++)
+        free(c->cache_sentinels[i]);
+    free(c->cache_sentinels);
+    free(c->cache_sentinel_master);
+    free(c->cache_redis_user);
+    free(c->cache_redis_password);
+    free(c->cache_redis_password_file);
+    free(c->cache_prefix);
+    for (size_t i = 0; i < c->ncache_ttl_rules; i++)
+        free(c->cache_ttl_rules[i]);
+    free(c->cache_ttl_rules);
     wmgw_backend_unref(c->defaults);
     for (size_t i = 0; i < c->nhosts; i++)
         wmgw_host_config_dispose(&c->hosts[i]);
@@ -465,10 +538,12 @@ static struct wmgw_host_config *host_add(struct wmgw_config *c, const char *name
 int wmgw_config_set(struct wmgw_config *c, const char *section, const char *key, const char *value,
                     struct wmgw_err *err)
 {
-    if (strcmp(section, "server") == 0) {
-        const struct row *r = find_row("server", key);
+    if (strcmp(section, "security") == 0 && find_row("security", key) != NULL) /* the vault's keys */
+        return set_row(find_row("security", key), c, value, NULL, NULL, err);
+    if (strcmp(section, "server") == 0 || strcmp(section, "cache") == 0) {
+        const struct row *r = find_row(section, key);
         if (r == NULL)
-            return wmgw_err_set(err, WMGW_ECONFIG, "[server]: unknown key \"%.60s\"", key);
+            return wmgw_err_set(err, WMGW_ECONFIG, "[%s]: unknown key \"%.60s\"", section, key);
         return set_row(r, c, value, NULL, NULL, err);
     }
     if (strcmp(section, "backend") == 0) {
@@ -487,6 +562,8 @@ int wmgw_config_set(struct wmgw_config *c, const char *section, const char *key,
             return err && err->code ? err->code : WMGW_ENOMEM;
         return wmgw_host_config_set(h, key, value, err);
     }
+    if (wmgw_security_section(section))
+        return wmgw_security_set(&c->security, section, key, value, err);
     return wmgw_err_set(err, WMGW_ECONFIG, "unknown section [%.60s]", section);
 }
 
@@ -534,7 +611,8 @@ int wmgw_config_parse(struct wmgw_config *c, const char *name, const char *text,
                 snprintf(section, sizeof(section), "host %s", trim(sec + 5));
             else
                 snprintf(section, sizeof(section), "%s", sec);
-            if (strcmp(section, "server") != 0 && strcmp(section, "backend") != 0 && strncmp(section, "host ", 5) != 0)
+            if (strcmp(section, "server") != 0 && strcmp(section, "backend") != 0 && strcmp(section, "cache") != 0 &&
+                strncmp(section, "host ", 5) != 0 && !wmgw_security_section(section))
                 return wmgw_err_set(err, WMGW_ECONFIG, "%s:%d: unknown section [%.60s]", name, lineno, section);
             if (strncmp(section, "host ", 5) == 0 && host_named(c, section + 5) == NULL &&
                 host_add(c, section + 5, err) == NULL) {
@@ -604,9 +682,10 @@ static int apply_env_row(struct wmgw_config *c, const char *section, const char 
 {
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const struct row *r = &rows[i];
-        if (strcmp(r->section, strcmp(section, "server") == 0 ? "server" : "host") != 0 || !env_key_matches(name, r->key))
+        bool own = strcmp(section, "server") == 0 || strcmp(section, "cache") == 0; /* rows of wmgw_config */
+        if (strcmp(r->section, own ? section : "host") != 0 || !env_key_matches(name, r->key))
             continue;
-        if (strcmp(section, "server") == 0) {
+        if (own) {
             /* A list from the environment replaces the file's list. */
             if (r->kind == K_LISTEN) {
                 for (size_t k = 0; k < c->nlisten; k++)
@@ -653,6 +732,8 @@ static int apply_env_var(struct wmgw_config *c, const char *var, int pass, struc
     const char *value = eq + 1;
     if (pass == 0 && strncmp(name, "WMGW_SERVER_", 12) == 0)
         return apply_env_row(c, "server", name + 12, value, NULL, err);
+    if (pass == 0 && strncmp(name, "WMGW_CACHE_", 11) == 0)
+        return apply_env_row(c, "cache", name + 11, value, NULL, err);
     if (pass == 1 && strncmp(name, "WMGW_BACKEND_", 13) == 0)
         return apply_env_row(c, "backend", name + 13, value, NULL, err);
     if (pass != 2 || strncmp(name, "WMGW_HOST_", 10) != 0)
@@ -728,8 +809,10 @@ int wmgw_host_config_validate(const struct wmgw_host_config *h, struct wmgw_err 
     if (b->protocol == WMGW_PROTO_DCOM && b->tls)
         return wmgw_err_set(err, WMGW_ECONFIG,
                             "host %s: protocol dcom has no https (DCE/RPC seals itself: dcom-auth-level)", b->name);
-    if (b->protocol == WMGW_PROTO_DCOM && b->user == NULL)
+    if (b->protocol == WMGW_PROTO_DCOM && b->user == NULL && h->credential == NULL)
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: protocol dcom needs user and password (NTLM)", b->name);
+    if (b->protocol != WMGW_PROTO_DCOM && wmgw_auth_http_validate(b, err) != 0)
+        return WMGW_ECONFIG;
     for (size_t i = 0; i < h->ngroups; i++)
         if (!wmgw_host_name_valid(h->groups[i]))
             return wmgw_err_set(err, WMGW_ECONFIG, "host %s: bad group name \"%.60s\"", b->name, h->groups[i]);
@@ -738,6 +821,13 @@ int wmgw_host_config_validate(const struct wmgw_host_config *h, struct wmgw_err 
 
 int wmgw_config_validate(struct wmgw_config *c, struct wmgw_err *err)
 {
+    if (c->krb5_conf != NULL && c->krb5_conf[0] != '\0') {
+        FILE *f = fopen(c->krb5_conf, "r");
+        if (f == NULL)
+            return wmgw_err_set(err, WMGW_ECONFIG, "[security] krb5-conf: cannot read %.200s", c->krb5_conf);
+        fclose(f);
+        setenv("KRB5_CONFIG", c->krb5_conf, 1); /* before any worker: MIT reads it for each context */
+    }
     if (c->nlisten == 0) {
         struct wmgw_listen l = {strdup("127.0.0.1"), 8080, false};
         if (l.address == NULL || (c->listen = malloc(sizeof(*c->listen))) == NULL) {
@@ -764,7 +854,7 @@ int wmgw_config_validate(struct wmgw_config *c, struct wmgw_err *err)
         if (rc != 0)
             return rc;
     }
-    return 0;
+    return wmgw_security_validate(c->security, err);
 }
 
 void wmgw_config_print_help(void *fp)
@@ -781,7 +871,8 @@ void wmgw_config_print_help(void *fp)
         }
         fprintf(out, "  %-36s %s (default: %s)\n", r->key, r->help, r->def);
     }
-    fputs("\nEnvironment: WMGW_SERVER_<KEY>, WMGW_BACKEND_<KEY>, WMGW_HOST_<NAME>_<KEY> (upper case,\n"
+    wmgw_security_print_help(out);
+    fputs("\nEnvironment: WMGW_SERVER_<KEY>, WMGW_CACHE_<KEY>, WMGW_BACKEND_<KEY>, WMGW_HOST_<NAME>_<KEY> (upper case,\n"
           "'-' written '_') override the file; lists take comma-separated values.\n",
           out);
 }

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 struct wmgw_backend;
+struct wmgw_security;
 struct wmgw_err;
 
 struct wmgw_listen {
@@ -43,6 +44,7 @@ struct wmgw_host_config {
     struct wmgw_backend *backend;
     size_t ngroups;
     char **groups;
+    char *credential; /* `credential = ID`: the vault credential used when no mapping applies */
 };
 
 struct wmgw_config {
@@ -62,11 +64,39 @@ struct wmgw_config {
     char *cursor_secret; /* hex; random per process when unset */
     unsigned request_timeout_ms;
     char *class_catalogue; /* directory of class schemas (catalogue.h), or NULL */
+    /* [security] vault (gateway/vault_gw.c); the key never comes from this
+     * file: vault-key-file or the environment variable WMGW_VAULT_KEY */
+    char *vault_path;
+    char *vault_key_file;
+    /* [security] krb5-conf: the krb5.conf backend Kerberos uses (set as
+     * KRB5_CONFIG at validation; NULL: KRB5_CONFIG or the system's) */
+    char *krb5_conf;
+    /* [cache] (gateway/cache_setup.c turns these into cache/cache.h's config) */
+    char *cache_store;             /* "memory" (default), "redis" or "off" */
+    size_t cache_memory_limit;
+    size_t cache_max_entry;        /* larger answers stream past the cache */
+    size_t cache_max_snapshot;     /* one paging snapshot's items together */
+    char *cache_redis;             /* "host:port" */
+    size_t ncache_sentinels;
+    char **cache_sentinels;        /* "host:port" each */
+    char *cache_sentinel_master;
+    char *cache_redis_user;
+    char *cache_redis_password;    /* prefer WMGW_CACHE_REDIS_PASSWORD or the file */
+    char *cache_redis_password_file;
+    unsigned cache_redis_db;
+    char *cache_prefix;
+    unsigned cache_ttl_ms;         /* default freshness */
+    unsigned cache_stale_ms;       /* default stale window */
+    unsigned cache_wait_ms;        /* how long a miss waits for another's fill */
+    size_t ncache_ttl_rules;
+    char **cache_ttl_rules;        /* "ns-glob:class-glob=TTL[/STALE]" each */
     /* [backend] defaults, applied to hosts that do not set them */
     struct wmgw_backend *defaults;
     /* [host NAME] */
     size_t nhosts;
     struct wmgw_host_config *hosts;
+    /* [security], [principal NAME], [policy NAME] (gateway/caller.h) */
+    struct wmgw_security *security;
     /* where it came from, for messages */
     char *path;
 };

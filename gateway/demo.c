@@ -11,9 +11,16 @@
  * fixture files wmsim loads, so its schemas are the simulated hosts' own,
  * and a host reached over WMI/DCOM only (no WS-Management at all), its
  * activation port DEMO_DCOM_PORT rather than 135, which needs root.
+ *
+ * Two callers show the security model: "admin" (Builtin Administrators:
+ * everything, policy administration included) and "reader", whom the
+ * demo policy's descriptor lets read but not write or run methods.  Their
+ * API tokens are made for this run and printed, unless
+ * WMGW_DEMO_ADMIN_TOKEN / WMGW_DEMO_READER_TOKEN choose them (scripts).
  */
 #include "gateway/demo.h"
 #include "gateway/config.h"
+#include "auth/token.h"
 #include "translators/backend.h"
 #include "util/err.h"
 
@@ -50,6 +57,50 @@ static const struct {
     {"wmi01", "127.0.77.5", "legacy,test", "dcom", "WMSIM-05", NULL},
 };
 #define NDEMO (sizeof(demo_hosts) / sizeof(demo_hosts[0]))
+
+/* The demo's callers: SIDs of a made-up domain. */
+#define DEMO_DOMAIN "S-1-5-21-1004336348-1177238915-682003330"
+#define DEMO_READER_SID DEMO_DOMAIN "-1001"
+#define DEMO_SDDL "D:(A;;GA;;;BA)(A;;GR;;;" DEMO_READER_SID ")"
+static const struct {
+    const char *name, *sid, *groups, *env;
+} demo_callers[] = {
+    {"admin", DEMO_DOMAIN "-500", "BA", "WMGW_DEMO_ADMIN_TOKEN"},
+    {"reader", DEMO_READER_SID, "", "WMGW_DEMO_READER_TOKEN"},
+};
+#define NCALLERS (sizeof(demo_callers) / sizeof(demo_callers[0]))
+/* Printed once by wmgw_demo_print: the demo is the one place a token is shown. */
+static char demo_tokens[NCALLERS][WMGW_TOKEN_LEN + 1];
+
+/* The callers, their tokens (chosen or new) and the demo policy. */
+static int demo_security(struct wmgw_config *config, struct wmgw_err *err)
+{
+    for (size_t i = 0; i < NCALLERS; i++) {
+        char section[64], hash[WMGW_TOKEN_HASH_LEN + 1];
+        const char *chosen = getenv(demo_callers[i].env);
+        int rc;
+        if (chosen != NULL && chosen[0] != '\0') {
+            if (wmgw_token_hash(chosen, strlen(chosen), hash, err) != 0)
+                return wmgw_err_set(err, WMGW_ECONFIG, "%s: not a wmgw token (wmgw --new-token makes one)",
+                                    demo_callers[i].env);
+            snprintf(demo_tokens[i], sizeof(demo_tokens[i]), "%s", chosen);
+        } else if ((rc = wmgw_token_new(demo_tokens[i], hash, err)) != 0) {
+            return rc;
+        }
+        snprintf(section, sizeof(section), "principal %s", demo_callers[i].name);
+        rc = wmgw_config_set(config, section, "sid", demo_callers[i].sid, err);
+        if (rc == 0 && demo_callers[i].groups[0] != '\0')
+            rc = wmgw_config_set(config, section, "groups", demo_callers[i].groups, err);
+        if (rc == 0)
+            rc = wmgw_config_set(config, section, "token-hash", hash, err);
+        if (rc != 0)
+            return rc;
+    }
+    int rc = wmgw_config_set(config, "policy demo", "hosts", "*", err);
+    if (rc == 0)
+        rc = wmgw_config_set(config, "policy demo", "namespaces", "*", err);
+    return rc ? rc : wmgw_config_set(config, "policy demo", "sddl", DEMO_SDDL, err);
+}
 
 /* wmsim sits next to wmgw in the build directory, or comes from WMSIM_BIN. */
 static int find_wmsim(const char *argv0, char *out, size_t size)
@@ -151,6 +202,11 @@ int wmgw_demo_start(struct wmgw_config *config, const char *argv0, pid_t *child,
             return rc;
         }
     }
+    int src = demo_security(config, err);
+    if (src != 0) {
+        wmgw_demo_stop(pid);
+        return src;
+    }
     /* The 2003 host cannot describe its classes: the catalogue does. */
     if (config->class_catalogue == NULL) {
         const char *dir = getenv("WMSIM_FIXTURES") ? getenv("WMSIM_FIXTURES") : WMGW_DEMO_FIXTURES;
@@ -170,21 +226,32 @@ void wmgw_demo_print(const struct wmgw_config *config)
     snprintf(base, sizeof(base), "%s://%s:%u", l->tls ? "https" : "http",
              strcmp(l->address, "0.0.0.0") == 0 ? "127.0.0.1" : l->address, l->port);
     printf("wmgw demo: a simulated fleet of %zu Windows hosts behind the gateway at %s\n\n", NDEMO, base);
-    printf("Try:\n"
-           "  curl -s %s/v1/hosts\n"
-           "  curl -s %s/v1/hosts/dc01\n"
-           "  curl -s '%s/v1/hosts/dc01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances?filter=State%%3D%%27Running%%27&select=Name,State'\n"
-           "  curl -s %s/v1/hosts/dc01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=WinRM\n"
-           "  curl -s -X POST %s/v1/hosts/web01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=Spooler/methods/StopService\n"
-           "  curl -s -H 'Accept: application/x-ndjson' %s/v1/hosts/web02/namespaces/root%%2Ftest/classes/Sim_Bench/instances | head\n"
-           "  curl -s %s/v1/hosts/web01                       # protocol auto: detectedProtocol\n"
-           "  curl -s '%s/v1/hosts/legacy01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances?filter=StartMode%%3D%%27Auto%%27&select=Name&limit=3'\n"
+    printf("Callers (new tokens each start unless WMGW_DEMO_ADMIN_TOKEN / WMGW_DEMO_READER_TOKEN are set):\n"
+           "  admin   (Administrators: everything)         A='Authorization: Bearer %s'\n"
+           "  reader  (policy demo: read, not write/run)   R='Authorization: Bearer %s'\n"
+           "  policy demo, every host and namespace: %s\n\n",
+           demo_tokens[0], demo_tokens[1], DEMO_SDDL);
+    printf("Try (after pasting the A= and R= lines above into your shell):\n"
+           "  curl -s -H \"$A\" %s/v1/hosts\n"
+           "  curl -s -H \"$R\" %s/v1/whoami                  # SIDs and rights per policy\n"
+           "  curl -s -H \"$R\" %s/v1/hosts/dc01\n"
+           "  curl -s -H \"$R\" '%s/v1/hosts/dc01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances?filter=State%%3D%%27Running%%27&select=Name,State'\n"
+           "  curl -s -H \"$R\" %s/v1/hosts/dc01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=WinRM\n"
+           "  curl -si -H \"$R\" '%s/v1/hosts/dc01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances?select=Name' | grep -i x-cache\n"
+           "                                                     # twice: miss, then hit (the in-process cache)\n"
+           "  curl -s -H \"$R\" -X POST %s/v1/hosts/web01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=Spooler/methods/StopService\n"
+           "                                                     # 403: reader may not run methods\n"
+           "  curl -s -H \"$A\" -X POST %s/v1/hosts/web01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=Spooler/methods/StopService\n"
+           "  curl -s -H \"$A\" -H 'Accept: application/x-ndjson' %s/v1/hosts/web02/namespaces/root%%2Ftest/classes/Sim_Bench/instances | head\n"
+           "  curl -s -H \"$A\" %s/v1/hosts/web01                       # protocol auto: detectedProtocol\n"
+           "  curl -s -H \"$A\" '%s/v1/hosts/legacy01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances?filter=StartMode%%3D%%27Auto%%27&select=Name&limit=3'\n"
            "                                                     # Windows Server 2003 R2: filtered by the gateway\n"
-           "  curl -s %s/v1/hosts/wmi01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=WinRM\n"
+           "  curl -s -H \"$A\" %s/v1/hosts/wmi01/namespaces/root%%2Fcimv2/classes/Win32_Service/instances/Name=WinRM\n"
            "                                                     # the same JSON, over WMI/DCOM\n"
+           "  curl -s -H \"$A\" %s/v1/policies                  # administration: admin only\n"
            "  curl -s %s/openapi.json\n\n"
            "Press Ctrl-C to stop.\n",
-           base, base, base, base, base, base, base, base, base, base);
+           base, base, base, base, base, base, base, base, base, base, base, base, base, base);
     fflush(stdout);
 }
 

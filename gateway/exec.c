@@ -4,8 +4,11 @@
  * the classes the call decodes with, and the translator call itself.
  */
 #include "gateway/exec.h"
+#include "gateway/cache_write.h"
 #include "cim/path.h"
 #include "gateway/assoc.h"
+#include "gateway/vault_gw.h"
+#include "gateway/authz.h"
 #include "util/err.h"
 
 #include <stdio.h>
@@ -28,6 +31,7 @@ static void exec_dispose(void *p)
         free(x->want[i]);
     wmgw_class_entry_unref(x->cls);
     wmgw_host_unref(x->host);
+    wmgw_backend_unref(x->cred_backend);
     free(x->ns);
 }
 
@@ -123,8 +127,11 @@ static void fetch_dependencies(struct wmgw_exec *x)
         x->ready(x);
         return;
     }
+    struct wmgw_backend *as;
+    if (wmgw_exec_backend(x, &as) != 0)
+        return; /* answered */
     struct wmgw_class_fetch *f =
-        wmgw_classes_get(x->r->gw, x->r->worker, x->host, x->ns, name, on_dependency, x);
+        wmgw_classes_get(x->r->gw, x->r->worker, x->host, as, x->ns, name, on_dependency, x);
     if (f != NULL)
         x->fetch = f;
 }
@@ -199,8 +206,11 @@ static void on_class_ready(void *data, struct wmgw_class_entry *e, const struct 
 
 static void fetch_class(struct wmgw_exec *x)
 {
+    struct wmgw_backend *as;
+    if (wmgw_exec_backend(x, &as) != 0)
+        return; /* answered */
     struct wmgw_class_fetch *f =
-        wmgw_classes_get(x->r->gw, x->r->worker, x->host, x->ns, x->want_class, on_class_ready, x);
+        wmgw_classes_get(x->r->gw, x->r->worker, x->host, as, x->ns, x->want_class, on_class_ready, x);
     /* A cache hit has already called back (and may have answered). */
     if (f != NULL)
         x->fetch = f;
@@ -210,6 +220,8 @@ void wmgw_exec_with_class(struct wmgw_exec *x, const char *other, wmgw_exec_read
 {
     x->ready = ready;
     x->want_class = other ? other : x->class_name;
+    if (wmgw_authz_host(x->r, x->host_name, x->ns) != 0)
+        return;
     if (wmgw_host_needs_detection(x->host)) {
         wmgw_exec_detect(x, fetch_class);
         return;
@@ -254,6 +266,9 @@ static const struct wmgw_sink_ops detect_sink = {
 
 void wmgw_exec_detect(struct wmgw_exec *x, wmgw_exec_ready_cb ready)
 {
+    /* Authorization before any backend call (authz.h); 403 answered. */
+    if (wmgw_authz_host(x->r, x->host_name, x->ns) != 0)
+        return;
     if (!wmgw_host_needs_detection(x->host)) {
         ready(x);
         return;
@@ -261,6 +276,8 @@ void wmgw_exec_detect(struct wmgw_exec *x, wmgw_exec_ready_cb ready)
     struct wmgw_call *c = &x->detect;
     memset(c, 0, sizeof(*c));
     wmgw_host_prepare_call(x->host, c);
+    if (wmgw_vault_gw_bind(x, c) != 0)
+        return; /* answered */
     c->transport = x->r->worker->transport;
     c->op.kind = WMGW_OP_IDENTIFY;
     c->sink = &detect_sink;
@@ -273,6 +290,17 @@ void wmgw_exec_detect(struct wmgw_exec *x, wmgw_exec_ready_cb ready)
         return;
     }
     x->detecting = true;
+}
+
+int wmgw_exec_backend(struct wmgw_exec *x, struct wmgw_backend **as)
+{
+    struct wmgw_call scratch;
+    memset(&scratch, 0, sizeof(scratch));
+    wmgw_host_prepare_call(x->host, &scratch);
+    if (wmgw_vault_gw_bind(x, &scratch) != 0)
+        return WMGW_EACCES; /* answered */
+    *as = scratch.backend;
+    return 0;
 }
 
 unsigned wmgw_exec_caps(struct wmgw_exec *x)
@@ -291,8 +319,12 @@ static const struct wmgw_cim_class *lookup_class(void *ctx, const char *ns, cons
 
 int wmgw_exec_start(struct wmgw_exec *x, const struct wmgw_sink_ops *sink)
 {
+    if (wmgw_authz_host(x->r, x->host_name, x->ns) != 0)
+        return WMGW_EACCES;
     struct wmgw_call *c = &x->call;
     wmgw_host_prepare_call(x->host, c);
+    if (wmgw_vault_gw_bind(x, c) != 0)
+        return WMGW_EACCES; /* answered */
     c->transport = x->r->worker->transport;
     c->sink = sink;
     c->sink_data = x;
@@ -308,6 +340,7 @@ int wmgw_exec_start(struct wmgw_exec *x, const struct wmgw_sink_ops *sink)
     if (c->op.kind == WMGW_OP_QUERY && c->op.query != NULL && c->op.query->kind != WMGW_WQL_SELECT &&
         !(wmgw_exec_caps(x) & WMGW_CAP_ASSOCIATIONS))
         c->tr = wmgw_assoc_translator(x);
+    wmgw_cache_wrap_write(x); /* a write invalidates the host's cached answers */
     int rc = wmgw_call_start(c);
     if (rc != 0) {
         if (c->start_error.message[0] != '\0')

@@ -43,6 +43,11 @@ struct wmgw_exec {
     struct wmgw_identity identity;
     bool has_identity;
     const char *want_class;     /* what wmgw_exec_with_class fetches after detection */
+    /* vault_gw.c: the backend with the vault credential's user (counted),
+     * and the credential's id, for the calls this exec starts */
+    struct wmgw_backend *cred_backend;
+    char credential[65];
+    uint64_t credential_version;
 };
 
 /* Resolves {host}, {namespace} and (when the route has it) {class}; answers
@@ -54,6 +59,10 @@ struct wmgw_exec *wmgw_exec_new(struct wmgw_request *r);
  * every later call, of any request, speaks the detected protocol.
  * Answers the error itself when the host cannot be identified. */
 void wmgw_exec_detect(struct wmgw_exec *x, wmgw_exec_ready_cb ready);
+/* The backend (host × credential, vault_gw.h) x's calls run as, for the
+ * calls x makes beside its own (class schemas): 0, or an answer already
+ * sent.  The pointer lives as long as x. */
+int wmgw_exec_backend(struct wmgw_exec *x, struct wmgw_backend **as);
 /* What the host's protocol can do (WMGW_CAP_*); after detection. */
 unsigned wmgw_exec_caps(struct wmgw_exec *x);
 /* Fetches the schema of x->class_name (or `other` when given) and calls

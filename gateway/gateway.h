@@ -24,6 +24,9 @@ struct wmgw_classes;
 struct wmgw_catalogue;
 struct wmgw_router;
 struct wmgw_transport;
+struct wmgw_cache;
+struct wmgw_cache_worker;
+struct wmgw_cache_ttl_rules;
 
 /* Per-connection request counting (HTTP/2 rapid-reset guard): a small
  * direct-mapped table keyed by h2o's connection id. */
@@ -44,6 +47,7 @@ struct wmgw_worker {
     size_t nlisteners;
     h2o_socket_t **listeners;
     struct wmgw_transport *transport;
+    struct wmgw_cache_worker *cache; /* this loop's handle on the answer cache, or NULL (off) */
     atomic_uint inflight;  /* requests accepted and not yet finished */
     struct wmgw_rate_slot rate[WMGW_RATE_SLOTS];
 };
@@ -61,6 +65,8 @@ struct wmgw_gateway {
     struct wmgw_worker *workers;
     atomic_int stopping;   /* SIGTERM seen: stop accepting, drain */
     h2o_access_log_filehandle_t *access_log;
+    struct wmgw_cache *cache;              /* the answer cache ([cache]), or NULL when off */
+    struct wmgw_cache_ttl_rules *cache_ttl; /* its TTL per namespace/class */
     const char *openapi_json; /* the embedded document */
     size_t openapi_len;
 };

@@ -8,6 +8,7 @@
  * answer ever contains one.  getHost asks the host who it is (Identify)
  * the first time, so the detail shows identity and health.
  */
+#include "gateway/authz.h"
 #include "gateway/classes.h"
 #include "gateway/handlers.h"
 #include "gateway/hosts.h"
@@ -113,6 +114,10 @@ int wmgw_h_get_host(struct wmgw_request *r)
         respond_json_value(r, 200, host_json(x->host), NULL);
         return 0;
     }
+    /* Asking the host itself is a read: only for callers a policy lets
+     * read it (root/cimv2, where Identify's answer comes from). */
+    if (wmgw_authz_host_op(r, x->host_name, "root/cimv2", WMGW_WMI_OP_READ) != 0)
+        return 0; /* 403 answered */
     x->call.op.kind = WMGW_OP_IDENTIFY;
     wmgw_result_start(x, identify_done, NULL);
     return 0;
@@ -127,6 +132,8 @@ static const struct {
     {"address", "address"}, {"port", "port"}, {"scheme", "scheme"}, {"path", "path"}, {"protocol", "protocol"},
     {"caFile", "ca-file"}, {"tlsName", "tls-name"}, {"tlsInsecure", "tls-insecure"},
     {"maxEnvelopeSize", "max-envelope-size"}, {"maxElements", "max-elements"}, {"poolSize", "pool-size"},
+    {"auth", "auth"}, {"domain", "domain"}, {"spn", "spn"}, {"encryption", "encryption"},
+    {"channelBinding", "channel-binding"}, {"dcomAuthLevel", "dcom-auth-level"}, {"vaultCredential", "credential"},
 };
 
 static int set_member(struct wmgw_host_config *h, const char *key, const json_t *v, struct wmgw_err *err)

@@ -11,6 +11,7 @@
 #include "cim/json.h"
 #include "cim/path.h"
 #include "cim/wql.h"
+#include "gateway/cache_listing.h"
 #include "gateway/handlers.h"
 #include "gateway/normalize.h"
 #include "gateway/result.h"
@@ -177,14 +178,16 @@ static void list_ready(struct wmgw_exec *x)
     paging.cursor.select = sel;
     struct wmgw_op *op = &x->call.op;
     op->kind = WMGW_OP_ENUMERATE;
+    /* A cursor on the answer cache's snapshot is served from it (cache_listing.h). */
+    bool from_cache = wmgw_cache_listing_page(x, a->ndjson, &paging, c.backend);
     /* The host filters and projects, or the gateway does (filter.h). */
-    int rc = wmgw_filter_plan(x, &paging.filter, q, limit,
+    int rc = from_cache ? 0 : wmgw_filter_plan(x, &paging.filter, q, limit,
                               c.backend ? h2o_strdup(&r->req->pool, c.backend, SIZE_MAX).base : NULL, op);
     if (rc != 0)
         wmgw_respond_problem(r, rc, "%s",
                              rc == WMGW_EGONE ? "cursor: the host's protocol changed since; start the listing again"
                                               : "cursor: not valid");
-    else
+    else if (!from_cache)
         wmgw_stream_start(x, a->ndjson, &paging);
     wmgw_buf_dispose(&where);
     free(sel);

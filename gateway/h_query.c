@@ -18,6 +18,7 @@
  */
 #include "cim/path.h"
 #include "cim/wql.h"
+#include "gateway/cache_listing.h"
 #include "gateway/handlers.h"
 #include "gateway/result.h"
 #include "gateway/stream.h"
@@ -78,6 +79,8 @@ static void run_query(struct wmgw_exec *x)
     paging.cursor.namespace_ = x->ns;
     paging.cursor.scope = s->scope;
     paging.cursor.query = s->query_text;
+    if (wmgw_cache_listing_page(x, s->ndjson, &paging, s->cursor))
+        return; /* a cursor on the answer cache's snapshot (cache_listing.h) */
     if (s->q->kind == WMGW_WQL_SELECT) {
         int rc = wmgw_filter_plan(x, &paging.filter, s->q, s->limit, s->cursor, op);
         if (rc != 0) {
@@ -120,7 +123,10 @@ static void fetch_next_class(struct wmgw_exec *x)
             class_fetched(x, e, NULL);
             return;
         }
-        x->fetch = wmgw_classes_get(x->r->gw, x->r->worker, x->host, x->ns, name, class_fetched, x);
+        struct wmgw_backend *as;
+        if (wmgw_exec_backend(x, &as) != 0)
+            return; /* answered */
+        x->fetch = wmgw_classes_get(x->r->gw, x->r->worker, x->host, as, x->ns, name, class_fetched, x);
         return;
     }
     /* And the classes those name (reference targets, embedded objects), so

@@ -14,6 +14,7 @@ struct wmgw_wql_query;
 /* h_ops.c */
 int wmgw_h_get_health(struct wmgw_request *r);
 int wmgw_h_get_ready(struct wmgw_request *r);
+int wmgw_h_get_metrics(struct wmgw_request *r);
 int wmgw_h_get_openapi(struct wmgw_request *r);
 /* h_hosts.c */
 int wmgw_h_list_hosts(struct wmgw_request *r);

@@ -3,10 +3,13 @@
  * the file, then WMGW_* variables, then the command line), checks it, and
  * hands it to the server; it does nothing else.
  */
+#include "gateway/caller_tool.h"
 #include "gateway/catalogue.h"
+#include "gateway/cache_setup.h"
 #include "gateway/demo.h"
 #include "gateway/gateway.h"
 #include "gateway/request.h"
+#include "gateway/vault_gw.h"
 #include "util/err.h"
 
 #include <getopt.h>
@@ -31,6 +34,8 @@ static const char usage[] =
     "      --check-config    check the configuration and exit (0 when valid)\n"
     "      --list-routes     print every served route (METHOD PATH operationId)\n"
     "      --help-config     list every configuration key with its default\n"
+    "      --new-token       print a new API token and the token-hash to configure\n"
+    "      --hash-password   read a password from stdin, print its password-hash\n"
     "  -h, --help            this text\n";
 
 int main(int argc, char **argv)
@@ -40,6 +45,7 @@ int main(int argc, char **argv)
         {"workers", required_argument, 0, 'w'}, {"demo", no_argument, 0, 'D'},
         {"check-config", no_argument, 0, 'C'},  {"list-routes", no_argument, 0, 'R'},
         {"help-config", no_argument, 0, 'H'},   {"help", no_argument, 0, 'h'},
+        {"new-token", no_argument, 0, 'T'},     {"hash-password", no_argument, 0, 'P'},
         {0, 0, 0, 0}};
     const char *config_path = getenv("WMGW_CONFIG"), *listen = NULL, *workers = NULL;
     bool demo = false, check = false, list_routes = false;
@@ -53,6 +59,8 @@ int main(int argc, char **argv)
         case 'C': check = true; break;
         case 'R': list_routes = true; break;
         case 'H': wmgw_config_print_help(stdout); return 0;
+        case 'T': return wmgw_tool_new_token(stdout);
+        case 'P': return wmgw_tool_hash_password(stdin, stdout);
         case 'h': fputs(usage, stdout); return 0;
         default: fputs("Try 'wmgw --help'.\n", stderr); return 2;
         }
@@ -94,6 +102,10 @@ int main(int argc, char **argv)
         rc = wmgw_demo_start(config, argv[0], &fleet, &err);
     if (rc == 0)
         rc = wmgw_config_validate(config, &err);
+    if (rc == 0)
+        rc = wmgw_cache_config_check(config, &err); /* [cache]: store, Redis address, TTL rules */
+    if (rc == 0)
+        rc = wmgw_vault_gw_start(config, &err); /* a vault that does not open stops the start */
     if (rc != 0) {
         fprintf(stderr, "wmgw: %s\n", err.message[0] ? err.message : wmgw_err_summary(rc));
         wmgw_demo_stop(fleet);
@@ -106,6 +118,7 @@ int main(int argc, char **argv)
         if (config->class_catalogue != NULL && config->class_catalogue[0] != '\0' &&
             wmgw_catalogue_load(config->class_catalogue, &cat, &err) != 0) {
             fprintf(stderr, "wmgw: %s\n", err.message);
+            wmgw_vault_gw_stop();
             wmgw_config_free(config);
             return 2;
         }
@@ -114,6 +127,7 @@ int main(int argc, char **argv)
             printf(", %zu catalogue class(es)", wmgw_catalogue_size(cat));
         printf(")\n");
         wmgw_catalogue_free(cat);
+        wmgw_vault_gw_stop();
         wmgw_config_free(config);
         return 0;
     }
@@ -127,6 +141,7 @@ int main(int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "wmgw: %s\n", err.message[0] ? err.message : wmgw_err_summary(rc));
     wmgw_gateway_dispose(&gw);
+    wmgw_vault_gw_stop();
     wmgw_demo_stop(fleet);
     wmgw_config_free(config);
     return rc == 0 ? 0 : 1;

@@ -37,10 +37,14 @@ extern const struct wmgw_handler_entry wmgw_handlers[]; /* NULL-terminated */
 
 #define WMGW_MAX_PATH_PARAMS 8
 
+struct wmgw_principal;
+struct wmgw_principal_config;
+
 struct wmgw_route {
     char *method;
     char *path;          /* the template, e.g. /v1/hosts/{host} */
     char *operation_id;
+    int access;          /* enum wmgw_access (gateway/authz.h), from x-wmgw-access */
     wmgw_handler_fn fn;
     size_t nsegs;
     char **segs;         /* literal segment, or NULL for a parameter */
@@ -73,6 +77,11 @@ struct wmgw_request {
     h2o_iovec_t query;   /* raw query string (after '?'), may be empty */
     char request_id[48];
     bool answered;
+    /* Who is calling (gateway/caller.h): NULL for an anonymous call, which
+     * only reaches public routes.  caller is the configured entry behind
+     * principal (its SIDs for access checks). */
+    const struct wmgw_principal *principal;
+    const struct wmgw_principal_config *caller;
 };
 
 /* A path parameter, percent-decoded into the request pool; NULL (and a 400
@@ -97,6 +106,8 @@ void wmgw_respond_common_headers(struct wmgw_request *r);
  * (e.g. Location) may be NULL. */
 void wmgw_respond_json(struct wmgw_request *r, int status, const char *body, size_t len, const char *location);
 void wmgw_respond_empty(struct wmgw_request *r, int status);
+/* A body that is not JSON (metrics), never cached by the caller. */
+void wmgw_respond_text(struct wmgw_request *r, int status, const char *content_type, const char *body, size_t len);
 /* problem+json: code is a WMGW_E* (status and type from it); detail is
  * printf-style. */
 void wmgw_respond_problem(struct wmgw_request *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -262,6 +262,19 @@ void wmgw_respond_json(struct wmgw_request *r, int status, const char *body, siz
     h2o_send_inline(req, body, len);
 }
 
+void wmgw_respond_text(struct wmgw_request *r, int status, const char *content_type, const char *body, size_t len)
+{
+    h2o_req_t *req = r->req;
+    wmgw_respond_common_headers(r);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   h2o_strdup(&req->pool, content_type, SIZE_MAX).base, strlen(content_type));
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    r->answered = true;
+    h2o_send_inline(req, body, len);
+}
+
 void wmgw_respond_empty(struct wmgw_request *r, int status)
 {
     wmgw_respond_common_headers(r);

@@ -5,9 +5,10 @@
  * operationId becomes a route bound to the handler of that name; a
  * documented operation without a handler, or a handler no operation
  * names, is a start-up error, so the served API and its document cannot
- * drift apart.
+ * drift apart.  So is an operation without x-wmgw-access (authz.h).
  */
 #include "gateway/request.h"
+#include "gateway/authz.h"
 #include "util/err.h"
 
 #include <jansson.h>
@@ -124,6 +125,11 @@ struct wmgw_router *wmgw_router_new(const char *openapi, size_t len, struct wmgw
                 rc = wmgw_err_set(err, WMGW_ECONFIG, "openapi: %s %s has no operationId", methods[m], path);
             else
                 rc = add_route(rt, path, methods[m], id, err);
+            /* Every operation says who may call it (gateway/authz.h). */
+            const char *access = json_string_value(json_object_get(op, "x-wmgw-access"));
+            if (rc == 0 && (rt->routes[rt->nroutes - 1].access = wmgw_access_parse(access)) < 0)
+                rc = wmgw_err_set(err, WMGW_ECONFIG, "openapi: %s %s: x-wmgw-access is %s", methods[m], path,
+                                  access ? "not a known level" : "missing");
         }
     }
     /* Every handler must be reachable: an undocumented handler is a bug. */

@@ -19,9 +19,11 @@
  */
 #include "gateway/gateway.h"
 #include "gateway/classes.h"
+#include "gateway/cache_setup.h"
 #include "gateway/catalogue.h"
 #include "gateway/hosts.h"
 #include "gateway/request.h"
+#include "gateway/authz.h"
 #include "translators/transport/http_client.h"
 #include "util/err.h"
 
@@ -155,13 +157,19 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     r->route = route;
     /* 406 before any work: every operation answers JSON (listings may also
-     * stream NDJSON); a DELETE answers no content at all. */
+     * stream NDJSON, metrics are Prometheus text); a DELETE answers no
+     * content at all. */
+    bool metrics = strcmp(route->operation_id, "getMetrics") == 0;
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE")) &&
-        !wmgw_request_accepts(r, "application/json") && !wmgw_request_accepts(r, "application/x-ndjson")) {
+        !(metrics && wmgw_request_accepts(r, "text/plain")) && !wmgw_request_accepts(r, "application/json") &&
+        !wmgw_request_accepts(r, "application/x-ndjson")) {
         wmgw_respond_problem(r, WMGW_ENOTACCEPTABLE, "answers come as application/json (listings also as "
                                                      "application/x-ndjson)");
         return 0;
     }
+    /* Who is calling and may they: 401/403 before any work (authz.h). */
+    if (!wmgw_authz_request(r))
+        return 0;
     return route->fn(r);
 }
 
@@ -231,6 +239,11 @@ static SSL_CTX *server_tls(const struct wmgw_config *c, struct wmgw_err *err)
         return NULL;
     }
     h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+    /* Client certificates for caller authentication (caller.h). */
+    if (wmgw_caller_tls_setup(ctx, c->security, err) != 0) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
     return ctx;
 }
 
@@ -283,7 +296,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int worker_init(struct wmgw_gateway *gw, struct wmgw_worker *w, unsigned index)
+static int worker_init(struct wmgw_gateway *gw, struct wmgw_worker *w, unsigned index, struct wmgw_err *err)
 {
     w->gw = gw;
     w->index = index;
@@ -295,7 +308,9 @@ static int worker_init(struct wmgw_gateway *gw, struct wmgw_worker *w, unsigned 
     w->accept_tls.ssl_ctx = gw->tls;
     w->transport = wmgw_transport_new(w->loop);
     atomic_init(&w->inflight, 0);
-    return w->transport ? 0 : WMGW_ENOMEM;
+    if (w->transport == NULL)
+        return WMGW_ENOMEM;
+    return wmgw_worker_cache_init(w, err);
 }
 
 /* --- the gateway ------------------------------------------------------------ */
@@ -308,6 +323,9 @@ int wmgw_gateway_init(struct wmgw_gateway *gw, struct wmgw_config *config, struc
     gw->openapi_len = wmgw_openapi_json_len;
     if ((gw->router = wmgw_router_new(gw->openapi_json, gw->openapi_len, err)) == NULL)
         return WMGW_ECONFIG;
+    int src = wmgw_security_start(config->security, err);
+    if (src != 0)
+        return src;
     gw->hosts = wmgw_hosts_new();
     gw->classes = wmgw_classes_new(600);
     if (gw->hosts == NULL || gw->classes == NULL)
@@ -322,6 +340,9 @@ int wmgw_gateway_init(struct wmgw_gateway *gw, struct wmgw_config *config, struc
         if (rc != 0)
             return wmgw_err_set(err, WMGW_ECONFIG, "host %s: defined twice", config->hosts[i].backend->name);
     }
+    int crc = wmgw_gateway_cache_init(gw, err);
+    if (crc != 0)
+        return crc;
     /* Cursor key: configured (shared by replicas) or random for this process. */
     if (config->cursor_secret != NULL) {
         unsigned char full[SHA256_DIGEST_LENGTH];
@@ -388,7 +409,7 @@ int wmgw_gateway_run(struct wmgw_gateway *gw, struct wmgw_err *err)
     if (gw->workers == NULL)
         return WMGW_ENOMEM;
     for (size_t i = 0; i < gw->nworkers; i++) {
-        int rc = worker_init(gw, &gw->workers[i], (unsigned)i);
+        int rc = worker_init(gw, &gw->workers[i], (unsigned)i, err);
         if (rc == 0)
             rc = worker_listen(&gw->workers[i], err);
         if (rc != 0)
@@ -414,6 +435,7 @@ void wmgw_gateway_dispose(struct wmgw_gateway *gw)
     wmgw_hosts_free(gw->hosts);
     wmgw_classes_free(gw->classes);
     wmgw_catalogue_free(gw->catalogue);
+    wmgw_gateway_cache_dispose(gw);
     if (gw->tls != NULL)
         SSL_CTX_free(gw->tls);
     free(gw->workers);

@@ -9,6 +9,7 @@
  * itself and ends with a "skip:" cursor.
  */
 #include "gateway/stream.h"
+#include "gateway/cache_listing.h"
 #include "cim/json.h"
 #include "gateway/normalize.h"
 #include "util/err.h"
@@ -39,6 +40,7 @@ struct stream {
     char *asked[16];              /* classes fetched (or tried) mid-listing */
     bool draining;                /* a class fetch is under way */
     void (*then)(struct stream *s);
+    struct wmgw_cache_tee *tee;   /* what the answer cache copies, or NULL (cache_listing.h) */
 };
 
 static void send_more(struct stream *s);
@@ -84,6 +86,28 @@ static int write_item_sep(struct stream *s)
 
 static void set_next(struct stream *s, const char *backend_cursor);
 
+/* The item just written from mark (before its separator) on is offered to
+ * the cache's tee: a snapshot keeps every item, the caller's page only the
+ * first `limit`.  Returns false when the item is not the caller's. */
+static bool tee_item(struct stream *s, size_t mark, int *rc)
+{
+    if (s->tee == NULL || *rc != 0)
+        return true;
+    size_t start = mark + (!s->ndjson && s->count > 0);
+    int keep = wmgw_cache_tee_item(s->tee, s->fill.data + start, s->fill.len - start);
+    if (keep == 1)
+        return true;
+    s->fill.len = mark; /* past the page: the snapshot has it */
+    if (keep < 0 && !s->failed) {
+        s->failed = true;
+        s->stopped = true;
+        wmgw_backend_error_set(&s->err, WMGW_ETOOBIG,
+                               "the listing is larger than [cache] max-snapshot-size and cannot be paged from "
+                               "the cache; ask again with fresh=true or as NDJSON without limit");
+    }
+    return false;
+}
+
 /* Writes one decoded instance (its class is lent to the call by now),
  * unless the gateway's own filter drops it or stops the page at it. */
 static void write_instance_item(struct stream *s, struct wmgw_cim_instance *inst)
@@ -107,10 +131,13 @@ static void write_instance_item(struct stream *s, struct wmgw_cim_instance *inst
             return;
     }
     const struct wmgw_cim_class *cls = wmgw_exec_class(x, inst->class_name);
+    size_t mark = s->fill.len;
     if (rc == 0)
         rc = write_item_sep(s);
     if (rc == 0)
         rc = wmgw_cim_json_write_instance(&s->fill, inst, cls, x->host_name);
+    if (!tee_item(s, mark, &rc))
+        return;
     if (rc == 0 && s->ndjson)
         rc = wmgw_buf_addc(&s->fill, '\n');
     if (rc != 0 && !s->failed) {
@@ -205,12 +232,22 @@ static void on_ref(struct wmgw_call *call, struct wmgw_cim_ref *ref)
 {
     struct wmgw_exec *x = call->sink_data;
     struct stream *s = x->data;
+    if (s->stopped) {
+        wmgw_cim_ref_free(ref);
+        return;
+    }
+    size_t mark = s->fill.len;
     int rc = write_item_sep(s);
     if (rc == 0)
         rc = wmgw_cim_json_write_ref(&s->fill, ref, x->host_name);
+    wmgw_cim_ref_free(ref);
+    if (!tee_item(s, mark, &rc)) {
+        if (s->stopped)
+            finish_stopped(s);
+        return;
+    }
     if (rc == 0 && s->ndjson)
         rc = wmgw_buf_addc(&s->fill, '\n');
-    wmgw_cim_ref_free(ref);
     s->count++;
 }
 
@@ -237,6 +274,7 @@ static void start_response(struct stream *s)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/x-ndjson"));
     else
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
+    wmgw_cache_tee_headers(s->tee, req);
     r->answered = true;
     s->started = true;
     h2o_start_response(req, &s->super);
@@ -368,6 +406,9 @@ static void done_written(struct stream *s)
         wmgw_problem_json(&s->fill, x->r, s->err.code, s->err.message, -1, x->host_name, &s->err);
         wmgw_buf_addstr(&s->fill, "}\n");
     } else if (!s->failed) {
+        const char *snap_next = wmgw_cache_tee_next(s->tee); /* a page of the cache's snapshot */
+        if (snap_next != NULL)
+            set_next(s, snap_next);
         write_trailer(s);
     }
     send_more(s);
@@ -391,6 +432,7 @@ static void send_more(struct stream *s)
         s->fill = t;
         wmgw_buf_reset(&s->fill);
         h2o_iovec_t v = h2o_iovec_init(s->flight.data ? s->flight.data : "", s->flight.len);
+        wmgw_cache_tee_sent(s->tee, v.base, v.len, s->done && !s->failed);
         s->sending = true;
         if (s->done)
             s->final_sent = true;
@@ -410,6 +452,14 @@ static const struct wmgw_sink_ops stream_sink = {
     .on_cursor = on_cursor,
     .on_done = on_done,
 };
+
+/* The cache missed (or cannot help): run the backend call, tee'd. */
+static void stream_go(void *data, struct wmgw_cache_tee *tee)
+{
+    struct stream *s = data;
+    s->tee = tee;
+    wmgw_exec_start(s->x, &stream_sink);
+}
 
 static char *dup_or_null(const char *s)
 {
@@ -440,5 +490,7 @@ void wmgw_stream_start(struct wmgw_exec *x, bool ndjson, const struct wmgw_strea
     if (x->call.op.query == &paging->filter.remote)
         x->call.op.query = &s->paging.filter.remote;
     x->data = s;
+    if (wmgw_cache_listing_lookup(x, ndjson, &s->paging, stream_go, s))
+        return; /* answered from the cache, or stream_go runs the backend call */
     wmgw_exec_start(x, &stream_sink);
 }

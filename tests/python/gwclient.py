@@ -8,7 +8,17 @@ HTTP/2).  Nothing here knows what the gateway should answer: the tests decide
 that from the OpenAPI contract, the README and the fixture data.
 
     WMGW_BIN        the gateway (default <repo>/build/wmgw)
+
+Every configuration written here carries an administrator principal with a
+bearer token (ADMIN_TOKEN, new for each test session) and a policy that
+allows everything to everyone (auth=False leaves them out), and every
+request sends that token unless the test says otherwise
+(headers={"Authorization": None}): the tests of other features run as a
+fully privileged caller; test_gateway_authz.py writes its own security
+sections and tests the model itself.
 """
+import base64
+import hashlib
 import json
 import os
 import re
@@ -30,6 +40,22 @@ TEST_NS = "root/test"
 # A fixed cursor key, so that tests can sign cursors themselves (expired ones).
 CURSOR_SECRET = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 PROBLEM_TYPE = re.compile(r"^urn:wmgw:problem:[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def new_token():
+    """(token, token-hash) as auth/token.h makes them: "wmgw_" + base64url of
+    32 random bytes, stored as its SHA-256 hex."""
+    tok = "wmgw_" + base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+    return tok, hashlib.sha256(tok.encode()).hexdigest()
+
+
+ADMIN_TOKEN, ADMIN_TOKEN_HASH = new_token()
+AUTH = {"Authorization": "Bearer " + ADMIN_TOKEN}
+# The sections every written configuration gets (see the module comment).
+ADMIN_SECURITY = {
+    "principal test-admin": [("sid", "S-1-5-21-1-2-3-500"), ("groups", "BA"), ("token-hash", ADMIN_TOKEN_HASH)],
+    "policy test-allow-all": [("sddl", "D:(A;;GA;;;WD)")],
+}
 
 
 def free_port(address="127.0.0.1"):
@@ -63,14 +89,23 @@ def inst_path(host, ns, cls, **keys):
     return class_path(host, ns, cls) + "/instances/" + keys_seg(**keys)
 
 
-def write_config(path, server, hosts, backend=None):
-    """server: list of (key, value); hosts: {name: [(key, value), ...]}."""
+def write_config(path, server, hosts, backend=None, sections=None, auth=True):
+    """server: list of (key, value); hosts: {name: [(key, value), ...]};
+    sections: {"security": [(key, value), ...], "principal x": [...], ...}."""
     lines = ["# written by tests/python/gwclient.py", "[server]"]
     lines += ["%s = %s" % kv for kv in server]
     if backend:
         lines += ["", "[backend]"] + ["%s = %s" % kv for kv in backend]
     for name, kvs in hosts.items():
         lines += ["", "[host %s]" % name] + ["%s = %s" % kv for kv in kvs]
+    for name, kvs in (sections or {}).items():
+        lines += ["", "[%s]" % name] + ["%s = %s" % kv for kv in kvs]
+    for name, kvs in (ADMIN_SECURITY if auth else {}).items():
+        lines += ["", "[%s]" % name] + ["%s = %s" % kv for kv in kvs]
+    if "cache" not in (sections or {}):
+        # The answer cache (on by default) is off unless a test asks for it
+        # (test_gateway_cache.py): the others see every call reach the backend.
+        lines += ["", "[cache]", "store = off"]
     Path(path).write_text("\n".join(lines) + "\n")
     return path
 
@@ -88,23 +123,28 @@ def sim_host_keys(sim_host, user, password, **extra):
 class Gateway:
     """One wmgw process.  `listen` is (address, port) of its plain listener."""
 
-    def __init__(self, tmp, name, server, hosts, backend=None, env=None, args=(), tls_port=None):
+    def __init__(self, tmp, name, server, hosts, backend=None, env=None, args=(), tls_port=None, sections=None,
+                 auth=True):
         self.tmp = Path(tmp)
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.tls_port = tls_port
         self.server = [("listen", "127.0.0.1:%d" % self.port)] + list(server)
-        self.hosts, self.backend = hosts, backend
-        self.config = write_config(self.tmp / ("%s.ini" % name), self.server, hosts, backend)
+        self.hosts, self.backend, self.sections, self.auth = hosts, backend, sections, auth
+        self.config = write_config(self.tmp / ("%s.ini" % name), self.server, hosts, backend, sections, auth)
         self.retry_port = True      # cleared by tests that choose the listener themselves
         self.log_path = self.tmp / ("%s.log" % name)
         self.env = dict(os.environ)
         self.env.pop("WMGW_CONFIG", None)
+        # wmgw --demo makes its administrator's token this one.
+        self.env["WMGW_DEMO_ADMIN_TOKEN"] = ADMIN_TOKEN
         self.env.update(env or {})
         self.args = [WMGW, "--config", str(self.config)] + list(args)
         self.proc = None
         self.base = "http://127.0.0.1:%d" % self.port
         self.session = requests.Session()
+        if auth:
+            self.session.headers.update(AUTH)
 
     def start(self, wait_port=None):
         for attempt in range(3):
@@ -121,7 +161,7 @@ class Gateway:
                 self.port = free_port()
                 self.base = "http://127.0.0.1:%d" % self.port
                 self.server[0] = ("listen", "127.0.0.1:%d" % self.port)
-                write_config(self.config, self.server, self.hosts, self.backend)
+                write_config(self.config, self.server, self.hosts, self.backend, self.sections, self.auth)
         return self
 
     def alive(self):
@@ -240,9 +280,11 @@ def raw_items(text):
         pos = end + 1
 
 
-def curl(*args, timeout=30):
-    """Runs curl; returns CompletedProcess with text output."""
-    return subprocess.run(["curl", "-sS"] + list(args), capture_output=True, text=True, timeout=timeout)
+def curl(*args, timeout=30, auth=True):
+    """Runs curl (with the test administrator's token unless auth=False);
+    returns CompletedProcess with text output."""
+    head = ["-H", "Authorization: Bearer " + ADMIN_TOKEN] if auth else []
+    return subprocess.run(["curl", "-sS"] + head + list(args), capture_output=True, text=True, timeout=timeout)
 
 
 class Canary:
@@ -311,7 +353,8 @@ def list_path(host, ns, cls):
     return class_path(host, ns, cls) + "/instances"
 
 
-def h2_requests(port, paths, headers=(), address="127.0.0.1", timeout=20):
+def h2_requests(port, paths, headers=tuple((k.lower(), v) for k, v in AUTH.items()), address="127.0.0.1",
+                timeout=20):
     """Sends every GET of `paths` at once on ONE cleartext HTTP/2 connection
     (prior knowledge, python3-h2); returns [(status, headers dict, body)] in
     the order of `paths`.  (curl 7.88 cannot reuse a prior-knowledge

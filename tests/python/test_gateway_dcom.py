@@ -279,7 +279,7 @@ def test_ndjson_stream(gw, fleet):
 
 def test_caller_gone_releases_the_enumerator(gw, fleet):
     before = fleet.calls()["RemRelease"]
-    with requests.get(gw.url(list_path("dcom", TEST_NS, "Sim_Bench")), headers={"Accept": "application/x-ndjson"},
+    with requests.get(gw.url(list_path("dcom", TEST_NS, "Sim_Bench")), headers={"Accept": "application/x-ndjson", **gwclient.AUTH},
                       stream=True, timeout=30) as r:
         first = next(r.iter_lines())
         assert json.loads(first)["@class"] == "Sim_Bench"

@@ -322,7 +322,8 @@ def test_429_beyond_requests_per_connection_second(sim, tmp_path):
                          {"odd": gwclient.sim_host_keys(sim.hosts[0], USER, PASSWORD)}).start()
     try:
         url = g.url(inst_path("odd", CIMV2, "Win32_Service", Name="WinRM"))
-        assert requests.get(g.url(class_path("odd", CIMV2, "Win32_Service")), timeout=10).status_code == 200
+        assert requests.get(g.url(class_path("odd", CIMV2, "Win32_Service")), headers=gwclient.AUTH,
+                            timeout=10).status_code == 200
         before = sim.control.host("WMSIM-01")["counters"]["requests"]
         path = inst_path("odd", CIMV2, "Win32_Service", Name="WinRM")
         answers = gwclient.h2_requests(g.port, [path] * 30)
@@ -340,9 +341,9 @@ def test_429_beyond_requests_per_connection_second(sim, tmp_path):
         assert used == ok, (used, ok)               # a 429 costs no backend call
         # HTTP/1.1: the sixth request in a second on one connection.
         with requests.Session() as s:
-            codes = [s.get(url, timeout=10).status_code for _ in range(6)]
+            codes = [s.get(url, headers=gwclient.AUTH, timeout=10).status_code for _ in range(6)]
         assert codes.count(429) >= 1 or codes == [200] * 6, codes
-        r = requests.get(url, headers={"X-Request-Id": "rate-1"}, timeout=10)
+        r = requests.get(url, headers={"X-Request-Id": "rate-1", **gwclient.AUTH}, timeout=10)
         assert r.status_code == 200
     finally:
         g.stop()
@@ -363,7 +364,7 @@ def test_sigterm_drains_in_flight_requests(sim, tmp_path):
 
         def slow():
             try:
-                r = requests.get(g.url(path), timeout=30)
+                r = requests.get(g.url(path), headers=gwclient.AUTH, timeout=30)
                 result["status"], result["items"] = r.status_code, len(r.json()["items"])
             except Exception as e:  # noqa: BLE001
                 result["error"] = e
@@ -410,7 +411,7 @@ def test_sigterm_gives_up_after_shutdown_timeout(sim, tmp_path):
 
         def slow():
             try:
-                r = requests.get(g.url(path), timeout=30)
+                r = requests.get(g.url(path), headers=gwclient.AUTH, timeout=30)
                 result["status"] = r.status_code
             except Exception as e:  # noqa: BLE001
                 result["error"] = e
@@ -555,7 +556,8 @@ def test_demo(tmp_path):
         r = g.get("/v1/hosts/web02")
         assert r.json()["identity"]["vendor"] == "Microsoft Corporation"
         out = g.log_text()
-        assert "curl -s http://127.0.0.1:%d/v1/hosts" % port in out
+        assert 'curl -s -H "$A" http://127.0.0.1:%d/v1/hosts' % port in out
+        assert "A='Authorization: Bearer %s'" % gwclient.ADMIN_TOKEN in out   # WMGW_DEMO_ADMIN_TOKEN
     finally:
         g.stop()
     assert g.proc.returncode == 0

@@ -5,6 +5,12 @@
  *   wmio_dump case NAME     {"name", "kind", "unit_hex", "objref_hex",
  *                            "expect": the object as wmio_check.h prints it,
  *                            "defaulted": properties left to class defaults}
+ *                           "put-*" cases take the PutInstance path of
+ *                           translators/wmi/wmi.c: the class goes out as a
+ *                           server would send it, comes back through a class
+ *                           cache, and the instance is encoded against that
+ *                           entry (its bytes as class part, no Decoration);
+ *                           they add "class_part_hex", the entry's bytes
  *   wmio_dump decode FILE   decodes an OBJREF ("MEOW...") or an EncodingUnit
  *                           and prints {"flags", "server", "namespace",
  *                           "class", "instance"} or {"error", "message",
@@ -27,7 +33,36 @@
 static const char *const cases[] = {
     "alltypes-instance", "alltypes-standalone", "alltypes-class",     "base-class",
     "plain-class",       "embedded-instance",   "restart-in-params",  "compute-out-params",
+    "put-alltypes",      "put-embedded",
 };
+
+/* What a DCOM connection holds once the host sent the class `name`
+ * (GetObject of the class): a full entry in cache, which the PutInstance
+ * path encodes against.  The class of embedded objects, Wmgw_Embedded,
+ * goes through the cache first (for put-embedded that is the same class,
+ * sent twice: the second decode finds the first entry). */
+static const struct wmgw_wmio_class_entry *server_entry(struct wmgw_wmio_class_cache *cache, const char *name,
+                                                        struct wmgw_err *err)
+{
+    const char *names[] = {"Wmgw_Embedded", name};
+    for (size_t i = 0; i < 2; i++) {
+        struct wmgw_wmio_encode_opts so = {.server = "WMGW-HOST", .namespace_ = "root/wmgw", .lookup = case_lookup};
+        struct wmgw_wmio_decode_opts dopts = {.cache = cache};
+        struct wmgw_wmio_object obj;
+        struct wmgw_buf b;
+        wmgw_buf_init(&b, WMGW_WMIO_MAX_OUTPUT);
+        int rc = wmgw_wmio_encode_class(&b, case_lookup(NULL, names[i]), &so, err);
+        if (rc == 0 && (rc = wmgw_wmio_decode_unit((const uint8_t *)b.data, b.len, &dopts, &obj, err)) == 0)
+            wmgw_wmio_object_dispose(&obj);
+        wmgw_buf_dispose(&b);
+        if (rc != 0)
+            return NULL;
+    }
+    const struct wmgw_wmio_class_entry *e = wmgw_wmio_class_cache_find(cache, name);
+    if (e == NULL)
+        wmgw_err_set(err, WMGW_EINTERNAL, "%s: no full entry in the class cache", name);
+    return e;
+}
 
 static char *hex(const void *p, size_t n)
 {
@@ -48,8 +83,29 @@ static int run_case(const char *name)
     wmgw_err_clear(&err);
     json_t *expect = NULL, *defaulted = json_array();
     const char *kind = "instance";
+    struct wmgw_wmio_class_cache cache;
+    wmgw_wmio_class_cache_init(&cache, 0);
+    const struct wmgw_wmio_class_entry *entry = NULL;
     int rc;
-    if (strcmp(name, "alltypes-instance") == 0 || strcmp(name, "alltypes-standalone") == 0) {
+    if (strncmp(name, "put-", 4) == 0) {
+        bool emb = strcmp(name, "put-embedded") == 0;
+        struct wmgw_cim_instance *inst = emb ? case_embedded("put \xc3\xa9 \xe2\x98\x83", TWO53P1, true)
+                                             : case_alltypes_instance();
+        entry = server_entry(&cache, emb ? "Wmgw_Embedded" : "Wmgw_AllTypes", &err);
+        /* As wmi.c's encode_opts: the cache for lookups, no Decoration. */
+        memset(&o, 0, sizeof(o));
+        o.lookup = wmgw_wmio_class_cache_lookup;
+        o.lookup_ctx = &cache;
+        o.cache = &cache;
+        o.class_part = entry;
+        rc = entry == NULL ? err.code : wmgw_wmio_encode_instance(&unit, inst, entry->cls, &o, &err);
+        expect = chk_instance_json(inst);
+        if (!emb) {
+            json_array_append_new(defaulted, json_string("WithDefault"));
+            json_array_append_new(defaulted, json_string("ArrDefault"));
+        }
+        wmgw_cim_instance_unref(inst);
+    } else if (strcmp(name, "alltypes-instance") == 0 || strcmp(name, "alltypes-standalone") == 0) {
         struct wmgw_cim_instance *inst = case_alltypes_instance();
         if (strcmp(name, "alltypes-standalone") == 0)
             o.lookup = NULL;
@@ -82,11 +138,16 @@ static int run_case(const char *name)
         wmgw_cim_proplist_dispose(&params);
     } else {
         fprintf(stderr, "wmio_dump: no case %s\n", name);
-        return 2;
+        rc = 2;
     }
     if (rc != 0) {
-        fprintf(stderr, "wmio_dump: %s: %s\n", name, err.message);
-        return 1;
+        if (rc != 2)
+            fprintf(stderr, "wmio_dump: %s: %s\n", name, err.message);
+        json_decref(expect);
+        json_decref(defaulted);
+        wmgw_wmio_class_cache_dispose(&cache);
+        wmgw_buf_dispose(&unit);
+        return rc == 2 ? 2 : 1;
     }
     struct wmgw_buf objref;
     wmgw_buf_init(&objref, 2 * WMGW_WMIO_MAX_OUTPUT);
@@ -99,6 +160,12 @@ static int run_case(const char *name)
     json_object_set_new(j, "objref_hex", json_string(ho));
     json_object_set_new(j, "expect", expect);
     json_object_set_new(j, "defaulted", defaulted);
+    if (entry != NULL) {
+        char *hc = hex(entry->part, entry->part_len);
+        json_object_set_new(j, "class_part_hex", json_string(hc));
+        free(hc);
+    }
+    wmgw_wmio_class_cache_dispose(&cache);
     json_dumpf(j, stdout, JSON_INDENT(1));
     putchar('\n');
     free(h);

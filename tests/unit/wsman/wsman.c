@@ -498,11 +498,14 @@ static void test_faults(void)
     CHECK_INT(e.http_status, 401);
     free(backend->password);
     backend->password = pw;
-    /* Nobody listening: ECONN. */
-    uint16_t port = backend->port;
+    /* Nobody listening: ECONN.  Another port is another backend (as a
+     * configuration change makes one): its own pool, no kept connection. */
+    struct wmgw_backend *saved_backend = backend;
+    backend = wmgw_backend_copy(saved_backend);
     backend->port = free_port();
     CHECK_INT(get_after(NULL, NULL, NULL), WMGW_ECONN);
-    backend->port = port;
+    wmgw_backend_unref(backend);
+    backend = saved_backend;
 }
 
 static void test_sync_failures(void)
