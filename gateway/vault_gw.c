@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static struct wmgw_vault *vault;
 
@@ -131,6 +132,46 @@ static int resolve_mapping(struct wmgw_exec *x, char out[WMGW_VAULT_ID_MAX + 1],
     return rc;
 }
 
+/* A backend like the host's that authenticates with Kerberos keys: the
+ * credential's principal (user, its realm as the domain) and keytab bytes.
+ * Only Kerberos (or Negotiate choosing it) can use keys: a DCOM host or one
+ * configured for Basic or NTLM is refused, naming both. */
+static struct wmgw_backend *keytab_backend(const struct wmgw_backend *hb, const char *id,
+                                           const struct wmgw_vault_revealed *rv, struct wmgw_err *err)
+{
+    const char *auth = hb->auth ? hb->auth : "kerberos";
+    if (hb->protocol == WMGW_PROTO_DCOM || (strcasecmp(auth, "kerberos") != 0 && strcasecmp(auth, "negotiate") != 0)) {
+        wmgw_err_set(err, WMGW_EUNSUPPORTED, "credential %s is a keytab: host %s needs auth = kerberos or negotiate",
+                     id, hb->name);
+        return NULL;
+    }
+    struct wmgw_backend *b = wmgw_backend_copy(hb);
+    if (b == NULL)
+        return NULL;
+    free(b->user);
+    OPENSSL_cleanse(b->password, b->password ? strlen(b->password) : 0);
+    free(b->password);
+    b->password = NULL;
+    b->user = strdup(rv->info.user);
+    if (rv->info.domain[0] != '\0') {
+        free(b->domain);
+        b->domain = strdup(rv->info.domain);
+    }
+    if (hb->auth == NULL)
+        b->auth = strdup("kerberos");
+    b->keytab = malloc(rv->keytab_len ? rv->keytab_len : 1);
+    if (b->user == NULL || b->keytab == NULL || (rv->info.domain[0] != '\0' && b->domain == NULL) ||
+        (hb->auth == NULL && b->auth == NULL)) {
+        wmgw_backend_unref(b);
+        wmgw_err_set(err, WMGW_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(b->keytab, rv->keytab, rv->keytab_len);
+    b->keytab_len = rv->keytab_len;
+    b->id = stable_id(hb->id, id, rv->info.version, b->id);
+    return b;
+}
+
 /* A backend like the host's, as the credential's user. */
 static struct wmgw_backend *credential_backend(const struct wmgw_backend *hb, const char *id,
                                                struct wmgw_vault_info *info, struct wmgw_err *err)
@@ -141,8 +182,13 @@ static struct wmgw_backend *credential_backend(const struct wmgw_backend *hb, co
     if (rc != 0)
         return NULL;
     struct wmgw_backend *b = NULL;
+    if (rv.info.kind == WMGW_VAULT_KEYTAB) {
+        if ((b = keytab_backend(hb, id, &rv, err)) != NULL)
+            *info = rv.info;
+        goto out;
+    }
     if (rv.info.kind != WMGW_VAULT_PASSWORD) {
-        wmgw_err_set(err, WMGW_EUNSUPPORTED, "credential %s is a %s: the transports take passwords only", id,
+        wmgw_err_set(err, WMGW_EUNSUPPORTED, "credential %s is a %s: hosts take passwords and keytabs only", id,
                      wmgw_vault_kind_name(rv.info.kind));
         goto out;
     }

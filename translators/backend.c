@@ -69,6 +69,10 @@ static void free_backend(struct wmgw_backend *b)
     free(b->path);
     free(b->user);
     free_secret(b->password);
+    if (b->keytab != NULL) {
+        OPENSSL_cleanse(b->keytab, b->keytab_len);
+        free(b->keytab);
+    }
     free(b->ca_file);
     free(b->tls_name);
     free(b->auth);
@@ -154,6 +158,14 @@ struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b)
     ok = dup_field(&c->spn, b->spn) && ok;
     ok = dup_field(&c->encryption, b->encryption) && ok;
     ok = dup_field(&c->domain, b->domain) && ok;
+    if (b->keytab != NULL) {
+        c->keytab = malloc(b->keytab_len ? b->keytab_len : 1);
+        ok = c->keytab != NULL && ok;
+        if (c->keytab != NULL) {
+            memcpy(c->keytab, b->keytab, b->keytab_len);
+            c->keytab_len = b->keytab_len;
+        }
+    }
     if (!ok) {
         free_backend(c);
         return NULL;

@@ -13,6 +13,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum wmgw_protocol {
@@ -35,9 +36,13 @@ struct wmgw_backend {
     bool tls;           /* https */
     char *path;         /* "/wsman" */
     enum wmgw_protocol protocol;
-    /* Credentials (HTTP Basic for now; the vault replaces these). */
+    /* Credentials: from the configuration, or a vault credential's
+     * (gateway/vault_gw.c).  keytab: Kerberos key bytes of user (a vault
+     * keytab credential) used instead of a password. */
     char *user;
     char *password;
+    uint8_t *keytab;
+    size_t keytab_len;
     /* TLS: CA bundle to trust (NULL: system default) and the name the
      * certificate must carry (NULL: address). */
     char *ca_file;

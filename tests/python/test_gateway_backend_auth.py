@@ -354,3 +354,39 @@ def test_hosts_added_through_the_api_take_the_auth_keys(gw, fleet):
         r = gw.post("/v1/hosts", dict(body, name="api-bad", **bad))
         assert_problem(r, 400)
         assert list(bad)[0] in r.text or list(bad.values())[0] in r.text, r.text
+
+
+def test_vault_keytab_credential_authenticates_with_kerberos(tmp_path, fleet, kdc):
+    """A vault credential of kind keytab (bob's keys from the KDC) on a
+    Kerberos host: the gateway gets bob's tickets from the keys, encrypts,
+    and the host sees bob.  The same keytab on a Basic host is refused
+    before any request, naming the fix."""
+    import base64
+    import re
+    import secrets as pysecrets
+    enc = fleet.by_name["ENC-01"]
+    key = base64.b64encode(pysecrets.token_bytes(32)).decode()
+    g = Gateway(tmp_path, "gw-vault-kt", [("workers", "1")], {},
+                sections={"security": [("vault", str(tmp_path / "vault.json"))]},
+                env={"KRB5_CONFIG": kdc["KRB5_CONFIG"], "WMGW_VAULT_KEY": key})
+    g.start()
+    try:
+        keytab = Path(kdc["WMGW_KDC_BOB_KEYTAB"]).read_bytes()
+        r = g.post("/v1/credentials", {"id": "bob-kt", "kind": "keytab", "user": "bob", "domain": "WMGW.TEST",
+                                       "keytab": base64.b64encode(keytab).decode()})
+        assert r.status_code == 201, r.text
+        assert base64.b64encode(keytab).decode() not in r.text
+        base = {"address": enc.address, "port": enc.port, "protocol": "wsmv", "vaultCredential": "bob-kt",
+                "spn": "HTTP/" + SPN_HOST, "domain": "WMGW.TEST"}
+        assert g.post("/v1/hosts", dict(base, name="krb-kt", auth="kerberos")).status_code == 201
+        assert get_winrm(g, "krb-kt")["SystemName"] == "ENC-01"
+        fleet.process.log.flush()
+        callers = re.findall(r"wmsim: caller (\S+)", Path(fleet.process.log_path).read_text(errors="replace"))
+        assert callers and "bob" in callers[-1].lower(), callers[-5:]
+        assert g.post("/v1/hosts", dict(base, name="basic-kt", auth="basic")).status_code == 201
+        r = g.get(inst_path("basic-kt", CIMV2, "Win32_Service", Name="WinRM"))
+        p = assert_problem(r, 501)
+        assert "keytab" in p["detail"] and "kerberos" in p["detail"], p
+    finally:
+        g.stop()
+    assert base64.b64encode(keytab).decode()[:40] not in g.log_text()

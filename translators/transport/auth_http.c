@@ -57,7 +57,12 @@ bool wmgw_auth_http_credential(const struct wmgw_backend *b, struct wmgw_backend
         return false;
     out->user = b->user;
     out->domain = b->domain != NULL && b->domain[0] != '\0' ? b->domain : NULL;
-    out->password = b->password;
+    if (b->keytab != NULL) {
+        out->keytab = b->keytab;
+        out->keytab_len = b->keytab_len;
+    } else {
+        out->password = b->password;
+    }
     return true;
 }
 
