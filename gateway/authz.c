@@ -67,6 +67,20 @@ int wmgw_authz_host(struct wmgw_request *r, const char *host, const char *ns)
     return wmgw_authz_host_op(r, host, ns, op);
 }
 
+bool wmgw_authz_may_list_host(struct wmgw_request *r, const char *host, char *const *groups, size_t ngroups)
+{
+    struct wmgw_security *sec = r->gw->config->security;
+    if (r->caller == NULL || sec == NULL || sec->store == NULL)
+        return false;
+    if (wmgw_authz_is_admin(sec, r->caller))
+        return true;
+    struct wmgw_token tok;
+    wmgw_caller_token(r->caller, &tok);
+    uint32_t granted;
+    return wmgw_policies_check(sec->store, host, groups, ngroups, "root/cimv2", &tok, WMGW_WMI_OP_READ, &granted,
+                               NULL) == 0;
+}
+
 int wmgw_authz_host_op(struct wmgw_request *r, const char *host, const char *ns, enum wmgw_wmi_op op)
 {
     struct wmgw_security *sec = r->gw->config->security;

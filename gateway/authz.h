@@ -54,6 +54,9 @@ int wmgw_authz_host(struct wmgw_request *r, const char *host, const char *ns);
 /* The same for an explicit operation class, whatever the route's level
  * (a host's Identify is a read of root/cimv2). */
 int wmgw_authz_host_op(struct wmgw_request *r, const char *host, const char *ns, enum wmgw_wmi_op op);
+/* Whether GET /v1/hosts shows this host to the caller: administrators see
+ * every host, others those whose root/cimv2 a policy lets them read. */
+bool wmgw_authz_may_list_host(struct wmgw_request *r, const char *host, char *const *groups, size_t ngroups);
 /* Does admin-sddl grant this principal administration? */
 bool wmgw_authz_is_admin(const struct wmgw_security *sec, const struct wmgw_principal_config *p);
 

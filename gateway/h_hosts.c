@@ -82,7 +82,8 @@ int wmgw_h_list_hosts(struct wmgw_request *r)
     struct wmgw_host **list = wmgw_hosts_list(r->gw->hosts, &n);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, host_json(list[i]));
+        if (wmgw_authz_may_list_host(r, list[i]->cfg.backend->name, list[i]->cfg.groups, list[i]->cfg.ngroups))
+            json_array_append_new(items, host_json(list[i]));
     wmgw_hosts_list_free(list, n);
     respond_json_value(r, 200, json_pack("{s:o}", "items", items), NULL);
     return 0;

@@ -540,6 +540,19 @@ def test_host_administration_is_admin_only(fleet):
     assert fleet.call("reader", "GET", "/v1/hosts").status_code == 200  # authenticated
 
 
+def test_host_list_shows_what_the_caller_may_read(fleet):
+    """GET /v1/hosts lists every host to an administrator and, to anyone
+    else, the hosts whose root/cimv2 a policy lets them read."""
+    def names(who):
+        r = fleet.call(who, "GET", "/v1/hosts")
+        assert r.status_code == 200, r.text
+        return sorted(h["name"] for h in r.json()["items"])
+    assert names("admin") == sorted(HOSTS)
+    for who in ("reader", "nobody", "denied"):
+        want = sorted(h for h in HOSTS if EXPECT[h][who]["read"] == "A")
+        assert names(who) == want, who
+
+
 def test_probing_a_host_is_a_read(fleet):
     """GET /v1/hosts/{host}?probe=true asks the host (Identify): only for a
     caller some policy lets read it, and a refusal never reaches the host."""
