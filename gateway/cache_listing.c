@@ -56,18 +56,17 @@ struct lookup {
 
 int wmgw_cache_credential_of(struct wmgw_exec *x, char *out, size_t size)
 {
-    /* The vault picks the credential the call will run as (and keeps it
-     * on x for that call); its id and version are the identity, never the
-     * secret.  Without one, the host's configured account. */
-    struct wmgw_call probe;
-    memset(&probe, 0, sizeof(probe));
-    wmgw_host_prepare_call(x->host, &probe);
-    if (wmgw_vault_gw_bind(x, &probe) != 0)
+    /* The credential the call would run as: its id and version are the
+     * identity (never the secret, which a hit never needs revealed).
+     * Without one, the host's configured account. */
+    char id[WMGW_VAULT_ID_MAX + 1];
+    uint64_t version;
+    if (wmgw_vault_gw_identity(x, id, &version) != 0)
         return WMGW_EACCES; /* answered */
     const struct wmgw_backend *b = x->host->cfg.backend;
-    if (probe.credential != NULL)
-        snprintf(out, size, "vault:%s#%" PRIu64 "@%s:%u", probe.credential, probe.credential_version,
-                 b->address ? b->address : "", (unsigned)b->port);
+    if (id[0] != '\0')
+        snprintf(out, size, "vault:%s#%" PRIu64 "@%s:%u", id, version, b->address ? b->address : "",
+                 (unsigned)b->port);
     else
         snprintf(out, size, "user:%s@%s:%u", b->user ? b->user : "", b->address ? b->address : "",
                  (unsigned)b->port);

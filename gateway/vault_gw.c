@@ -221,33 +221,54 @@ out:
     return b;
 }
 
-int wmgw_vault_gw_bind(struct wmgw_exec *x, struct wmgw_call *call)
+int wmgw_vault_gw_identity(struct wmgw_exec *x, char id[WMGW_VAULT_ID_MAX + 1], uint64_t *version)
 {
-    call->credential = NULL;
-    call->credential_version = 0;
+    id[0] = '\0';
+    *version = 0;
     struct wmgw_err err;
     wmgw_err_clear(&err);
     /* Another replica may have changed the file: a stat, and a reload
      * only when it did (a failed reload keeps what the handle had). */
     if (vault != NULL)
         wmgw_vault_refresh(vault, NULL, NULL);
-    char id[WMGW_VAULT_ID_MAX + 1];
     if (resolve_mapping(x, id, &err) != 0) {
         wmgw_respond_problem(x->r, WMGW_EINTERNAL, "credential vault: %s", err.message);
         return -1;
     }
     if (id[0] == '\0' && vault != NULL && x->host->cfg.credential != NULL)
-        snprintf(id, sizeof(id), "%s", x->host->cfg.credential);
+        snprintf(id, WMGW_VAULT_ID_MAX + 1, "%s", x->host->cfg.credential);
     if (id[0] == '\0') {
-        if (call->backend->user == NULL && vault != NULL) {
+        if (x->host->cfg.backend->user == NULL && vault != NULL) {
             wmgw_respond_problem(x->r, WMGW_EACCES, "no backend credential for %s on host %s (no mapping, no host credential)",
                                  x->r->principal ? x->r->principal->name : "this caller", x->host_name);
             return -1;
         }
         return 0; /* the host's configured user */
     }
+    struct wmgw_vault_info info;
+    if (wmgw_vault_get(vault, id, &info, &err) != 0) {
+        int code = err.code == WMGW_ENOTFOUND ? WMGW_EINTERNAL : err.code ? err.code : WMGW_EINTERNAL;
+        wmgw_respond_problem(x->r, code, "credential %s for host %s: %s", id, x->host_name, err.message);
+        return -1;
+    }
+    *version = info.version;
+    return 0;
+}
+
+int wmgw_vault_gw_bind(struct wmgw_exec *x, struct wmgw_call *call)
+{
+    call->credential = NULL;
+    call->credential_version = 0;
+    char id[WMGW_VAULT_ID_MAX + 1];
+    uint64_t version;
+    if (wmgw_vault_gw_identity(x, id, &version) != 0)
+        return -1;
+    if (id[0] == '\0')
+        return 0; /* the host's configured user */
     /* The same exec may start several calls (detection, then the operation). */
-    if (x->cred_backend == NULL || strcmp(x->credential, id) != 0) {
+    if (x->cred_backend == NULL || strcmp(x->credential, id) != 0 || x->credential_version != version) {
+        struct wmgw_err err;
+        wmgw_err_clear(&err);
         struct wmgw_vault_info info;
         struct wmgw_backend *b = credential_backend(call->backend, id, &info, &err);
         if (b == NULL) {

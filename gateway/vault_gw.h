@@ -54,6 +54,10 @@ void wmgw_vault_gw_stop(void);
 /* The vault, or NULL when none is configured. */
 struct wmgw_vault *wmgw_vault_gw(void);
 
+/* Which credential x's calls would run as, without revealing its secret
+ * (cache keys): its id and version, or id "" for the host's configured
+ * user.  0, or -1 with the answer already sent (as bind). */
+int wmgw_vault_gw_identity(struct wmgw_exec *x, char id[WMGW_VAULT_ID_MAX + 1], uint64_t *version);
 /* Points call at the credential for x's caller on x's host (see above):
  * may replace call->backend and sets call->credential.  0, or an answer
  * already sent (403 when the vault has nothing for the caller and the
