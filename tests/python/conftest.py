@@ -118,6 +118,50 @@ class Control:
         return self.post(host, "clear")
 
 
+class LineTool:
+    """One of the C test tools (tests/unit/*_tool.c, built with the tree) as
+    a subprocess speaking one request line, one reply line: <NAME>_TOOL in
+    the environment, else build/tests/unit/<name>.  A tool that is not built
+    is a failure: tests/run-all builds every one."""
+
+    def __init__(self, name):
+        self.name = name
+        path = os.environ.get(name.upper(), str(REPO / "build" / "tests" / "unit" / name))
+        if not os.access(path, os.X_OK):
+            pytest.fail("%s not built: cmake --build build --target %s" % (path, name))
+        self.p = subprocess.Popen([path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def line(self, text):
+        """One request line; the reply line without its newline."""
+        self.p.stdin.write(text + "\n")
+        self.p.stdin.flush()
+        reply = self.p.stdout.readline().rstrip("\n")
+        assert reply, "%s died" % self.name
+        return reply
+
+    def call(self, *words):
+        """Words (bytes as hex) in, the reply's words out."""
+        return self.line(" ".join(w.hex() if isinstance(w, (bytes, bytearray)) else str(w) for w in words)).split()
+
+    def ok(self, *words):
+        reply = self.call(*words)
+        assert reply[0] == "ok", " ".join(reply)
+        return reply[1:]
+
+    def err(self, *words):
+        reply = self.call(*words)
+        assert reply[0] == "err", reply
+        return reply[1], " ".join(reply[2:])
+
+    def json(self, **req):
+        """A JSON request line, the JSON reply."""
+        return json.loads(self.line(json.dumps(req)))
+
+    def close(self):
+        self.p.stdin.close()
+        assert self.p.wait(timeout=10) == 0
+
+
 class Relay:
     """A TCP relay on 127.0.0.1 that forwards to target (address, port) and
     keeps every byte it saw in each direction (up: client to server, down:

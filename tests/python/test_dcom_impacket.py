@@ -24,10 +24,8 @@ is replayed on our reply.
 
 Run with Debian's Python: /usr/bin/python3 -m pytest tests/python/test_dcom_impacket.py
 """
-import json
 import os
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,8 +36,9 @@ ndr = pytest.importorskip("impacket.dcerpc.v5.ndr")
 from impacket.dcerpc.v5.dtypes import DWORD, NULL  # noqa: E402
 from impacket.uuid import bin_to_string, string_to_bin  # noqa: E402
 
+from conftest import LineTool  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
-TOOL = os.environ.get("DCOM_TOOL", str(REPO / "build" / "tests" / "unit" / "dcom_tool"))
 CAPTURES = Path(os.environ.get("WMGW_CAPTURES", str(REPO.parent / "shared" / "captures")))
 
 CLSID_WBEM_LEVEL1_LOGIN = "8bc3f05e-d86b-11d0-a075-00c04fb68820"
@@ -60,18 +59,9 @@ OXID = 0x5E4C3F2A1B0C9D8E
 
 @pytest.fixture(scope="module")
 def tool():
-    if not os.access(TOOL, os.X_OK):
-        pytest.skip(f"{TOOL} not built (make -C build dcom_tool)")
-    proc = subprocess.Popen([TOOL], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def call(**req):
-        proc.stdin.write(json.dumps(req) + "\n")
-        proc.stdin.flush()
-        return json.loads(proc.stdout.readline())
-
-    yield call
-    proc.stdin.close()
-    assert proc.wait(timeout=10) == 0
+    t = LineTool("dcom_tool")
+    yield t.json
+    t.close()
 
 
 def encode(tool, stub, v):

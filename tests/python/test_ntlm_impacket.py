@@ -26,9 +26,7 @@ Run with Debian's Python: /usr/bin/python3 -m pytest tests/python/test_ntlm_impa
 import calendar
 import os
 import struct
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -36,46 +34,14 @@ ntlm = pytest.importorskip("impacket.ntlm")
 smbserver = pytest.importorskip("impacket.smbserver")
 ARC4 = pytest.importorskip("Cryptodome.Cipher.ARC4")
 
-REPO = Path(__file__).resolve().parents[2]
-TOOL = os.environ.get("NTLM_TOOL", str(REPO / "build" / "tests" / "unit" / "ntlm_tool"))
+from conftest import LineTool  # noqa: E402
 
 USER, PASSWORD, DOMAIN = "alice", "Secret-1", "WMSIM"
 
 
-class Tool:
-    """ntlm_tool as a subprocess: call(words...) -> reply words."""
-
-    def __init__(self):
-        if not os.access(TOOL, os.X_OK):
-            pytest.skip("ntlm_tool not built (make -C build ntlm_tool)")
-        self.p = subprocess.Popen([TOOL], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def call(self, *words):
-        line = " ".join(w.hex() if isinstance(w, (bytes, bytearray)) else str(w) for w in words)
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        reply = self.p.stdout.readline().split()
-        assert reply, "ntlm_tool died"
-        return reply
-
-    def ok(self, *words):
-        reply = self.call(*words)
-        assert reply[0] == "ok", reply
-        return reply[1:]
-
-    def err(self, *words):
-        reply = self.call(*words)
-        assert reply[0] == "err", reply
-        return reply[1], " ".join(reply[2:])
-
-    def close(self):
-        self.p.stdin.close()
-        assert self.p.wait(timeout=10) == 0
-
-
 @pytest.fixture
 def tool():
-    t = Tool()
+    t = LineTool("ntlm_tool")
     yield t
     t.close()
 

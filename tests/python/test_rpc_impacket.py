@@ -24,10 +24,8 @@ line on stdin, one JSON answer per line back, bytes in hex).  Both ways:
 
 Run with Debian's Python: /usr/bin/python3 -m pytest tests/python/test_rpc_impacket.py
 """
-import json
 import os
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,8 +36,9 @@ wmi = pytest.importorskip("impacket.dcerpc.v5.dcom.wmi")
 from impacket.dcerpc.v5.dtypes import NULL  # noqa: E402
 from impacket.uuid import bin_to_string, string_to_bin, uuidtup_to_bin  # noqa: E402
 
+from conftest import LineTool  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
-TOOL = os.environ.get("RPC_TOOL", str(REPO / "build" / "tests" / "unit" / "rpc_tool"))
 CAPTURES = Path(os.environ.get("WMGW_CAPTURES", str(REPO.parent / "shared" / "captures")))
 
 NDR20 = "8a885d04-1ceb-11c9-9fe8-08002b104860"
@@ -55,19 +54,9 @@ IPID = "00009801-0d2c-0000-8e1f-61a1c9e6b9d7"
 
 @pytest.fixture(scope="module")
 def tool():
-    if not os.access(TOOL, os.X_OK):
-        pytest.skip(f"{TOOL} not built (make -C build rpc_tool)")
-    proc = subprocess.Popen([TOOL], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def call(**req):
-        proc.stdin.write(json.dumps(req) + "\n")
-        proc.stdin.flush()
-        ans = json.loads(proc.stdout.readline())
-        return ans
-
-    yield call
-    proc.stdin.close()
-    assert proc.wait(timeout=10) == 0
+    t = LineTool("rpc_tool")
+    yield t.json
+    t.close()
 
 
 def ok(ans, key):

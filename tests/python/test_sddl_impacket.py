@@ -20,17 +20,13 @@ line on stdin, "ok ..." or "err ..." back, binary data in hex):
 
 Run with Debian's Python: /usr/bin/python3 -m pytest tests/python/test_sddl_impacket.py
 """
-import os
-import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
 ldaptypes = pytest.importorskip("impacket.ldap.ldaptypes")
 
-REPO = Path(__file__).resolve().parents[2]
-TOOL = os.environ.get("SDDL_TOOL", str(REPO / "build" / "tests" / "unit" / "sddl_tool"))
+from conftest import LineTool  # noqa: E402
 
 BA, SY, WD, AN, AU, BU = "S-1-5-32-544", "S-1-5-18", "S-1-1-0", "S-1-5-7", "S-1-5-11", "S-1-5-32-545"
 USER = "S-1-5-21-1-2-3-1001"
@@ -41,34 +37,16 @@ GUID_RIGHT = "1131f6aa-9c07-11d1-f79f-00c04fc2dcd2"
 TITLE_VP = bytes.fromhex("61727478" "f8" "0a000000" "5400690074006c006500" "10" "04000000" "56005000" "80" "000000")
 
 
-class Tool:
-    """sddl_tool as a subprocess: call(line) -> reply words."""
-
-    def __init__(self):
-        if not os.access(TOOL, os.X_OK):
-            pytest.skip("sddl_tool not built (make -C build sddl_tool)")
-        self.p = subprocess.Popen([TOOL], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def call(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        reply = self.p.stdout.readline().rstrip("\n")
-        assert reply, "sddl_tool died"
-        return reply
-
-    def ok(self, line):
-        reply = self.call(line)
-        assert reply.startswith("ok"), reply
-        return reply[3:]
-
-    def close(self):
-        self.p.stdin.close()
-        assert self.p.wait(timeout=10) == 0
+def ok(tool, line):
+    """sddl_tool's "ok <text>" reply: the text (which may hold spaces)."""
+    reply = tool.line(line)
+    assert reply.startswith("ok"), reply
+    return reply[3:]
 
 
 @pytest.fixture
 def tool():
-    t = Tool()
+    t = LineTool("sddl_tool")
     yield t
     t.close()
 
@@ -76,7 +54,7 @@ def tool():
 # ---- our bytes, impacket's reading ----
 
 def parse(tool, sddl):
-    data = bytes.fromhex(tool.ok("tobin " + sddl))
+    data = bytes.fromhex(ok(tool, "tobin " + sddl))
     sd = ldaptypes.SR_SECURITY_DESCRIPTOR(data=data)
     return data, sd
 
@@ -229,15 +207,15 @@ def test_impacket_descriptors_decode(tool):
         ace(ldaptypes.ACCESS_ALLOWED_ACE, 0, 0x1200A9, USER),
         ace(ldaptypes.ACCESS_ALLOWED_ACE, 0x0B, 0x10000000, "S-1-3-0"),
     ]))
-    assert tool.ok("tosddl " + data.hex()) == \
+    assert ok(tool, "tosddl " + data.hex()) == \
         "O:BAG:SYD:P(D;;GW;;;AN)(A;OICI;FA;;;BA)(A;;0x1200a9;;;%s)(A;OICIIO;GA;;;CO)" % USER
     # A domain SID turns domain SIDs into aliases.
-    assert tool.ok("domain S-1-5-21-1-2-3") == ""
+    assert ok(tool, "domain S-1-5-21-1-2-3") == ""
     data = descriptor(0x8004, owner="S-1-5-21-1-2-3-512", dacl=acl(2, [
         ace(ldaptypes.ACCESS_ALLOWED_ACE, 0, 0x1, "S-1-5-21-1-2-3-513")]))
-    assert tool.ok("tosddl " + data.hex()) == "O:DAD:(A;;CC;;;DU)"
-    assert tool.ok("domain -") == ""
-    assert tool.ok("tosddl " + data.hex()) == "O:S-1-5-21-1-2-3-512D:(A;;CC;;;S-1-5-21-1-2-3-513)"
+    assert ok(tool, "tosddl " + data.hex()) == "O:DAD:(A;;CC;;;DU)"
+    assert ok(tool, "domain -") == ""
+    assert ok(tool, "tosddl " + data.hex()) == "O:S-1-5-21-1-2-3-512D:(A;;CC;;;S-1-5-21-1-2-3-513)"
 
 
 def test_impacket_object_callback_and_sacl(tool):
@@ -249,7 +227,7 @@ def test_impacket_object_callback_and_sacl(tool):
     audit = ace(ldaptypes.SYSTEM_AUDIT_ACE, 0xC0, 0x10000000, WD)
     label = ace(ldaptypes.SYSTEM_MANDATORY_LABEL_ACE, 0, 0x3, "S-1-16-12288")
     data = descriptor(0x8000 | 0x0010 | 0x0004, dacl=acl(4, [oa, od, xa]), sacl=acl(2, [audit, label]))
-    assert tool.ok("tosddl " + data.hex()) == (
+    assert ok(tool, "tosddl " + data.hex()) == (
         "D:(OA;CI;RPWP;%s;%s;AU)(OD;;CR;%s;;WD)(XA;;FX;;;WD;(Title == \"VP\"))"
         "S:(AU;SAFA;GA;;;WD)(ML;;NWNR;;;HI)" % (GUID_USER, GUID_GROUP, GUID_RIGHT))
 
@@ -262,13 +240,13 @@ def test_access_check_on_impacket_descriptor(tool):
     ]))
     base = "check user=%s groups=WD,AU,BU mapping=wmi " % USER
     # GR under WMI's mapping: enable, remote enable, subscribe, read control
-    assert tool.ok(base + "desired=max sd=hex:" + data.hex()) == "granted 0x20061"
-    assert tool.ok(base + "desired=0x1 sd=hex:" + data.hex()) == "granted 0x1"
-    assert tool.ok(base + "desired=0x4 sd=hex:" + data.hex()).startswith("denied")
-    assert tool.ok("check user=S-1-5-21-1-2-3-500 groups=WD,BA mapping=wmi desired=0x40000 sd=hex:" + data.hex()) == \
+    assert ok(tool, base + "desired=max sd=hex:" + data.hex()) == "granted 0x20061"
+    assert ok(tool, base + "desired=0x1 sd=hex:" + data.hex()) == "granted 0x1"
+    assert ok(tool, base + "desired=0x4 sd=hex:" + data.hex()).startswith("denied")
+    assert ok(tool, "check user=S-1-5-21-1-2-3-500 groups=WD,BA mapping=wmi desired=0x40000 sd=hex:" + data.hex()) == \
         "granted 0x40000"
     # network logons are denied method execution before anything grants it
-    assert tool.ok("check user=S-1-5-21-1-2-3-500 groups=WD,BA,NU mapping=wmi desired=0x2 sd=hex:" + data.hex()).startswith(
+    assert ok(tool, "check user=S-1-5-21-1-2-3-500 groups=WD,BA,NU mapping=wmi desired=0x2 sd=hex:" + data.hex()).startswith(
         "denied")
 
 
@@ -276,9 +254,9 @@ def test_damaged_descriptor_refused(tool):
     data = bytearray(descriptor(0x8004, owner=BA, dacl=acl(2, [ace(ldaptypes.ACCESS_ALLOWED_ACE, 0, 1, WD)])))
     dacl = int.from_bytes(data[16:20], "little")
     data[dacl + 4] = 2  # AceCount 2, one ACE
-    reply = tool.call("tosddl " + data.hex())
+    reply = tool.line("tosddl " + data.hex())
     assert reply.startswith("err EINVAL %d " % (dacl + 28)), reply
     data[dacl + 4] = 1
     data[dacl] = 3  # ACL revision 3
-    reply = tool.call("tosddl " + data.hex())
+    reply = tool.line("tosddl " + data.hex())
     assert reply.startswith("err EINVAL %d " % dacl), reply

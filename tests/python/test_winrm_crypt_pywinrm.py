@@ -24,11 +24,8 @@ command per line, hex data).  For the same exported session key and flags:
 
 Run with Debian's Python: /usr/bin/python3 -m pytest tests/python/test_winrm_crypt_pywinrm.py
 """
-import os
 import struct
-import subprocess
 import types
-from pathlib import Path
 
 import pytest
 
@@ -37,8 +34,7 @@ session_security = pytest.importorskip("ntlm_auth.session_security")
 constants = pytest.importorskip("ntlm_auth.constants")
 requests = pytest.importorskip("requests")
 
-REPO = Path(__file__).resolve().parents[2]
-TOOL = os.environ.get("WINRM_CRYPT_TOOL", str(REPO / "build" / "tests" / "unit" / "winrm_crypt_tool"))
+from conftest import LineTool  # noqa: E402
 
 F = constants.NegotiateFlags
 FLAGS = (F.NTLMSSP_NEGOTIATE_UNICODE | F.NTLMSSP_NEGOTIATE_SIGN | F.NTLMSSP_NEGOTIATE_SEAL
@@ -55,35 +51,9 @@ MESSAGES = [
 ]
 
 
-class Tool:
-    """winrm_crypt_tool as a subprocess: call(words...) -> reply words."""
-
-    def __init__(self):
-        if not os.access(TOOL, os.X_OK):
-            pytest.fail("winrm_crypt_tool not built: cmake --build build --target winrm_crypt_tool")
-        self.p = subprocess.Popen([TOOL], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def call(self, *words):
-        line = " ".join(w.hex() if isinstance(w, (bytes, bytearray)) else str(w) for w in words)
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        reply = self.p.stdout.readline().split()
-        assert reply, "winrm_crypt_tool died"
-        return reply
-
-    def ok(self, *words):
-        reply = self.call(*words)
-        assert reply[0] == "ok", " ".join(reply)
-        return reply[1:]
-
-    def close(self):
-        self.p.stdin.close()
-        assert self.p.wait(timeout=10) == 0
-
-
 @pytest.fixture
 def tool():
-    t = Tool()
+    t = LineTool("winrm_crypt_tool")
     yield t
     t.close()
 
