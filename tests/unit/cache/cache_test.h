@@ -29,6 +29,43 @@
 
 #include "../test.h"
 
+/* --- one cache on one loop ---------------------------------------------------------- */
+
+/* A cache from cfg, or the run stops with the reason. */
+static inline struct wmgw_cache *cache_or_die(const struct wmgw_cache_config *cfg)
+{
+    struct wmgw_cache *c = NULL;
+    struct wmgw_err err;
+    if (wmgw_cache_new(cfg, &c, &err) != 0) {
+        fprintf(stderr, "cache: %s\n", err.message);
+        abort();
+    }
+    return c;
+}
+
+/* A cache with one worker on its own event loop: what one gateway worker
+ * (or, for Redis, one replica) has. */
+struct cache_loop {
+    struct wmgw_cache *c;
+    h2o_evloop_t *loop;
+    struct wmgw_cache_worker *w;
+};
+
+static inline void cache_loop_up(struct cache_loop *f, struct wmgw_cache *c)
+{
+    f->c = c;
+    f->loop = h2o_evloop_create();
+    CHECK_INT(wmgw_cache_worker_new(f->c, f->loop, &f->w, NULL), 0);
+}
+
+static inline void cache_loop_down(struct cache_loop *f)
+{
+    wmgw_cache_worker_free(f->w);
+    h2o_evloop_run(f->loop, 0);
+    h2o_evloop_destroy(f->loop);
+    wmgw_cache_free(f->c);
+}
+
 /* --- redis processes --------------------------------------------------------------- */
 
 static inline const char *source_dir(void)

@@ -16,39 +16,17 @@ static struct wmgw_cache *new_cache(size_t max_bytes, size_t max_entry, unsigned
     cfg.max_bytes = max_bytes;
     cfg.max_entry_bytes = max_entry;
     cfg.wait_ms = wait_ms;
-    struct wmgw_cache *c = NULL;
-    struct wmgw_err err;
-    if (wmgw_cache_new(&cfg, &c, &err) != 0) {
-        fprintf(stderr, "cache: %s\n", err.message);
-        abort();
-    }
-    return c;
+    return cache_or_die(&cfg);
 }
 
-struct fixture {
-    struct wmgw_cache *c;
-    h2o_evloop_t *loop;
-    struct wmgw_cache_worker *w;
-};
-
-static void setup(struct fixture *f, size_t max_bytes, size_t max_entry, unsigned wait_ms)
+static void setup(struct cache_loop *f, size_t max_bytes, size_t max_entry, unsigned wait_ms)
 {
-    f->c = new_cache(max_bytes, max_entry, wait_ms);
-    f->loop = h2o_evloop_create();
-    CHECK_INT(wmgw_cache_worker_new(f->c, f->loop, &f->w, NULL), 0);
-}
-
-static void teardown(struct fixture *f)
-{
-    wmgw_cache_worker_free(f->w);
-    h2o_evloop_run(f->loop, 0);
-    h2o_evloop_destroy(f->loop);
-    wmgw_cache_free(f->c);
+    cache_loop_up(f, new_cache(max_bytes, max_entry, wait_ms));
 }
 
 static void test_hit_and_miss(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 1000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
     struct got g;
@@ -77,12 +55,12 @@ static void test_hit_and_miss(void)
     CHECK_STR(s.store, "memory");
     CHECK_STR(wmgw_cache_state_name(s.state), "up");
     CHECK_INT(s.workers, 1);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_callbacks_never_inside_the_call(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 1000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
     struct got g = {0};
@@ -96,12 +74,12 @@ static void test_callbacks_never_inside_the_call(void)
     CHECK_INT(wmgw_cache_get(f.w, &bad, 0, on_got, &g, NULL), WMGW_EINVAL);
     run_for(f.loop, 30);
     CHECK_INT(atomic_load(&g.done), 0);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_ttl_expiry(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 1000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
     struct got g;
@@ -129,12 +107,12 @@ static void test_ttl_expiry(void)
     CHECK_INT(g.outcome, WMGW_CACHE_FILL);
     CHECK(wmgw_cache_fill_stale(g.fill) == NULL); /* past the stale window: gone */
     wmgw_cache_fill_abandon(g.fill);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_lru_bound(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     size_t bound = 256 * 1024;
     setup(&f, bound, 16 * 1024, 1000);
     char cls[32], body[4096];
@@ -162,12 +140,12 @@ static void test_lru_bound(void)
     get_now(f.loop, f.w, &newest, 0, &g);
     CHECK_INT(g.outcome, WMGW_CACHE_HIT);
     got_clear(&g);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_invalidate_and_credentials(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 1000);
     struct wmgw_cache_key a1 = key_of("dc01", "Win32_Service", "alice");
     struct wmgw_cache_key a2 = key_of("dc02", "Win32_Service", "alice");
@@ -200,12 +178,12 @@ static void test_invalidate_and_credentials(void)
     struct wmgw_cache_stats st;
     wmgw_cache_stats(f.c, &st);
     CHECK_INT(st.invalidations, 1);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_single_flight_one_worker(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 5000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Process", "alice");
     struct tally t;
@@ -224,7 +202,7 @@ static void test_single_flight_one_worker(void)
     wmgw_cache_stats(f.c, &st);
     CHECK_INT(st.waits, 19);
     CHECK_INT(st.misses, 1);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 /* Two worker threads ask for one key at once; whoever fills commits later
@@ -298,7 +276,7 @@ static void test_single_flight_threads(void)
 
 static void test_stale_served_to_waiters(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 5000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
     struct got g, filler;
@@ -330,12 +308,12 @@ static void test_stale_served_to_waiters(void)
     struct wmgw_cache_stats st;
     wmgw_cache_stats(f.c, &st);
     CHECK_INT(st.stale, 5);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_abandon_and_wait_timeout(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 150);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
     struct got filler;
@@ -365,12 +343,12 @@ static void test_abandon_and_wait_timeout(void)
     CHECK_INT(st.abandoned, 3);
     CHECK_INT(st.wait_timeouts, 1);
     CHECK_STR(wmgw_cache_reason_name(w.reason), "wait-timeout");
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_too_large(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1000, 5000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
     struct got filler;
@@ -398,12 +376,12 @@ static void test_too_large(void)
     wmgw_cache_stats(f.c, &st);
     CHECK_INT(st.too_large, 1);
     CHECK_INT(st.fills, 0);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_fresh_bypasses_reading(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 5000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
     struct got g;
@@ -419,12 +397,12 @@ static void test_fresh_bypasses_reading(void)
     get_now(f.loop, f.w, &k, 0, &plain);
     CHECK(got_value(&plain, "refetched"));
     got_clear(&plain);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_cancel(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 5000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
     /* a FILL cancelled before its callback: the fill is given back, waiters go */
@@ -452,7 +430,7 @@ static void test_cancel(void)
     CHECK_INT(atomic_load(&w1.done), 0);
     CHECK(got_value(&w2, "v"));
     got_clear(&w2);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_limits_busy(void)
@@ -463,7 +441,7 @@ static void test_limits_busy(void)
     cfg.max_entry_bytes = 1 << 16;
     cfg.max_waiters = 2;
     cfg.max_flights = 1;
-    struct fixture f;
+    struct cache_loop f;
     CHECK_INT(wmgw_cache_new(&cfg, &f.c, NULL), 0);
     f.loop = h2o_evloop_create();
     CHECK_INT(wmgw_cache_worker_new(f.c, f.loop, &f.w, NULL), 0);
@@ -482,7 +460,7 @@ static void test_limits_busy(void)
     struct wmgw_cache_stats st;
     wmgw_cache_stats(f.c, &st);
     CHECK_INT(st.busy, 2);
-    teardown(&f);
+    cache_loop_down(&f);
     /* bad configurations are refused with a reason */
     struct wmgw_err err;
     cfg.max_entry_bytes = cfg.max_bytes + 1;
@@ -519,7 +497,7 @@ static bool item_is(const struct wmgw_cache_page *p, size_t i, const char *s)
 
 static void test_snapshot_from_another_worker(void)
 {
-    struct fixture f;
+    struct cache_loop f;
     setup(&f, 1 << 20, 1 << 16, 5000);
     h2o_evloop_t *loop2 = h2o_evloop_create();
     struct wmgw_cache_worker *w2;
@@ -572,7 +550,7 @@ static void test_snapshot_from_another_worker(void)
     wmgw_cache_worker_free(w2);
     h2o_evloop_run(loop2, 0);
     h2o_evloop_destroy(loop2);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 static void test_snapshot_limits(void)
@@ -583,7 +561,7 @@ static void test_snapshot_limits(void)
     cfg.max_entry_bytes = 1 << 16;
     cfg.max_snapshot_bytes = 100;
     cfg.max_snapshot_items = 3;
-    struct fixture f;
+    struct cache_loop f;
     CHECK_INT(wmgw_cache_new(&cfg, &f.c, NULL), 0);
     f.loop = h2o_evloop_create();
     CHECK_INT(wmgw_cache_worker_new(f.c, f.loop, &f.w, NULL), 0);
@@ -603,7 +581,7 @@ static void test_snapshot_limits(void)
         CHECK_INT(wmgw_cache_snapshot_append(s, "y", 1), 0);
     CHECK_INT(wmgw_cache_snapshot_append(s, "y", 1), WMGW_ETOOBIG);
     wmgw_cache_snapshot_abandon(s);
-    teardown(&f);
+    cache_loop_down(&f);
 }
 
 int main(void)

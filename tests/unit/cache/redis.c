@@ -38,40 +38,19 @@ static struct wmgw_cache *new_cache(unsigned wait_ms, unsigned recheck_ms, unsig
     cfg.wait_ms = wait_ms;
     cfg.recheck_ms = recheck_ms;
     cfg.lock_ms = lock_ms;
-    struct wmgw_cache *c = NULL;
-    struct wmgw_err err;
-    if (wmgw_cache_new(&cfg, &c, &err) != 0) {
-        fprintf(stderr, "cache: %s\n", err.message);
-        abort();
-    }
-    return c;
+    return cache_or_die(&cfg);
 }
 
-/* One replica: a cache object with one worker on its own loop. */
-struct replica {
-    struct wmgw_cache *c;
-    h2o_evloop_t *loop;
-    struct wmgw_cache_worker *w;
-};
-
-static void replica_up(struct replica *r, unsigned wait_ms, unsigned recheck_ms, unsigned lock_ms)
+/* One replica: a cache object with one worker on its own loop, up once
+ * its store answers. */
+static void replica_up(struct cache_loop *r, unsigned wait_ms, unsigned recheck_ms, unsigned lock_ms)
 {
-    r->c = new_cache(wait_ms, recheck_ms, lock_ms);
-    r->loop = h2o_evloop_create();
-    CHECK_INT(wmgw_cache_worker_new(r->c, r->loop, &r->w, NULL), 0);
+    cache_loop_up(r, new_cache(wait_ms, recheck_ms, lock_ms));
     CHECK(wait_up(r->loop, r->c, 3000));
 }
 
-static void replica_down(struct replica *r)
-{
-    wmgw_cache_worker_free(r->w);
-    h2o_evloop_run(r->loop, 0);
-    h2o_evloop_destroy(r->loop);
-    wmgw_cache_free(r->c);
-}
-
 /* Runs both replicas' loops (one thread) until *flag or ms. */
-static bool run2_until(struct replica *a, struct replica *b, atomic_int *flag, unsigned ms)
+static bool run2_until(struct cache_loop *a, struct cache_loop *b, atomic_int *flag, unsigned ms)
 {
     uint64_t end = mono_ms() + ms;
     while (!atomic_load(flag) && mono_ms() < end) {
@@ -81,7 +60,7 @@ static bool run2_until(struct replica *a, struct replica *b, atomic_int *flag, u
     return atomic_load(flag) != 0;
 }
 
-static void run2_for(struct replica *a, struct replica *b, unsigned ms)
+static void run2_for(struct cache_loop *a, struct cache_loop *b, unsigned ms)
 {
     atomic_int never = 0;
     run2_until(a, b, &never, ms);
@@ -108,7 +87,7 @@ static void on_done(void *data, int status)
 static void test_hit_miss_ttl(void)
 {
     flush_redis();
-    struct replica r;
+    struct cache_loop r;
     replica_up(&r, 3000, 200, 2000);
     struct wmgw_cache_key k = key_of("dc01.corp", "Win32_Service", "alice");
     struct got g;
@@ -119,7 +98,7 @@ static void test_hit_miss_ttl(void)
         wmgw_cache_status(r.c, &s0);
         fprintf(stderr, "reason %s, state %s, last error %s\n", wmgw_cache_reason_name(g.reason),
                 wmgw_cache_state_name(s0.state), s0.last_error);
-        replica_down(&r);
+        cache_loop_down(&r);
         return;
     }
     fill_with(g.fill, "{\"items\":[1]}", 400, 0);
@@ -149,13 +128,13 @@ static void test_hit_miss_ttl(void)
     char want[64];
     snprintf(want, sizeof(want), "127.0.0.1:%d", port);
     CHECK_STR(s.master, want);
-    replica_down(&r);
+    cache_loop_down(&r);
 }
 
 static void test_invalidation_across_replicas(void)
 {
     flush_redis();
-    struct replica a, b;
+    struct cache_loop a, b;
     replica_up(&a, 3000, 200, 2000);
     replica_up(&b, 3000, 200, 2000);
     struct wmgw_cache_key k1 = key_of("dc01", "Win32_Service", "alice"), k2 = key_of("dc02", "Win32_Service", "alice");
@@ -188,14 +167,14 @@ static void test_invalidation_across_replicas(void)
     CHECK(got_value(&g, "dc02 services"));
     got_clear(&g);
     run2_for(&a, &b, 30);
-    replica_down(&a);
-    replica_down(&b);
+    cache_loop_down(&a);
+    cache_loop_down(&b);
 }
 
 static void test_single_flight_in_a_worker(void)
 {
     flush_redis();
-    struct replica r;
+    struct cache_loop r;
     replica_up(&r, 3000, 200, 2000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Process", "alice");
     struct tally t;
@@ -209,7 +188,7 @@ static void test_single_flight_in_a_worker(void)
     run_for(r.loop, 50);
     CHECK_INT(atomic_load(&t.hit), 9);
     CHECK_STR(t.last, "procs");
-    replica_down(&r);
+    cache_loop_down(&r);
 }
 
 /* Two replicas, each on its own thread, ask for one key at once. */
@@ -284,7 +263,7 @@ static void test_single_flight_across_replicas(void)
 static void test_stale_and_abandon_across_replicas(void)
 {
     flush_redis();
-    struct replica a, b;
+    struct cache_loop a, b;
     replica_up(&a, 3000, 200, 3000);
     replica_up(&b, 3000, 200, 3000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
@@ -339,14 +318,14 @@ static void test_stale_and_abandon_across_replicas(void)
     CHECK_INT(gb.reason, WMGW_CACHE_REASON_ABANDONED);
     wmgw_cache_fill_abandon(filler.fill);
     run2_for(&a, &b, 30);
-    replica_down(&a);
-    replica_down(&b);
+    cache_loop_down(&a);
+    cache_loop_down(&b);
 }
 
 static void test_dead_filler_and_wait_deadline(void)
 {
     flush_redis();
-    struct replica a, b;
+    struct cache_loop a, b;
     replica_up(&a, 3000, 100, 600); /* a's fill lock lives 600 ms */
     replica_up(&b, 3000, 100, 600);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
@@ -366,7 +345,7 @@ static void test_dead_filler_and_wait_deadline(void)
     CHECK_INT(gb.outcome, WMGW_CACHE_FILL); /* the lock expired and b took over */
     CHECK(gb.at_ms - t0 >= 300 && gb.at_ms - t0 < 1500);
     /* and a waiter gives up at its deadline */
-    struct replica c;
+    struct cache_loop c;
     replica_up(&c, 250, 100, 5000);
     struct got gc = {0};
     t0 = mono_ms();
@@ -377,8 +356,8 @@ static void test_dead_filler_and_wait_deadline(void)
     CHECK(gc.at_ms - t0 >= 240 && gc.at_ms - t0 < 800);
     wmgw_cache_fill_abandon(gb.fill);
     run_for(b.loop, 30);
-    replica_down(&c);
-    replica_down(&b);
+    cache_loop_down(&c);
+    cache_loop_down(&b);
 }
 
 struct page_got {
@@ -395,7 +374,7 @@ static void on_page(void *data, int status, struct wmgw_cache_page *page)
     atomic_store(&p->done, 1);
 }
 
-static void read_page(struct replica *r, const char *id, size_t off, size_t n, struct page_got *p)
+static void read_page(struct cache_loop *r, const char *id, size_t off, size_t n, struct page_got *p)
 {
     memset(p, 0, sizeof(*p));
     CHECK_INT(wmgw_cache_snapshot_read(r->w, id, off, n, on_page, p, NULL), 0);
@@ -405,7 +384,7 @@ static void read_page(struct replica *r, const char *id, size_t off, size_t n, s
 static void test_snapshot_from_another_replica(void)
 {
     flush_redis();
-    struct replica a, b;
+    struct cache_loop a, b;
     replica_up(&a, 3000, 200, 2000);
     replica_up(&b, 3000, 200, 2000);
     struct wmgw_cache_snapshot *s;
@@ -443,14 +422,14 @@ static void test_snapshot_from_another_replica(void)
     run_for(a.loop, 50);
     read_page(&b, id, 0, 10, &p);
     CHECK_INT(p.status, WMGW_ENOTFOUND);
-    replica_down(&a);
-    replica_down(&b);
+    cache_loop_down(&a);
+    cache_loop_down(&b);
 }
 
 static void test_noscript_fallback(void)
 {
     flush_redis();
-    struct replica r;
+    struct cache_loop r;
     replica_up(&r, 3000, 200, 2000);
     char out[64];
     redis_cli(port, "SCRIPT FLUSH", out, sizeof(out));
@@ -468,7 +447,7 @@ static void test_noscript_fallback(void)
     struct wmgw_cache_stats st;
     wmgw_cache_stats(r.c, &st);
     CHECK_INT(st.errors, 0);
-    replica_down(&r);
+    cache_loop_down(&r);
 }
 
 static int redis_pid(void)
@@ -488,7 +467,7 @@ static int redis_pid(void)
 static void test_redis_down_then_back(void)
 {
     flush_redis();
-    struct replica r;
+    struct cache_loop r;
     replica_up(&r, 3000, 200, 2000);
     struct wmgw_cache_key k = key_of("dc01", "Win32_Service", "alice");
     struct got g;
@@ -551,7 +530,7 @@ static void test_redis_down_then_back(void)
     struct wmgw_cache_stats st;
     wmgw_cache_stats(r.c, &st);
     CHECK(st.unavailable >= 6);
-    replica_down(&r);
+    cache_loop_down(&r);
 }
 
 int main(void)
