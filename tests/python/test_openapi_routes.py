@@ -114,7 +114,7 @@ def test_documented_routes_match_route_table():
 def test_gateway_serves_exactly_the_documented_routes():
     binary = Path(os.environ.get("WMGW_BIN", REPO / "build" / "wmgw"))
     if not (binary.is_file() and os.access(binary, os.X_OK)):
-        pytest.skip(f"gateway binary not built yet: {binary} (build it, or set WMGW_BIN)")
+        pytest.fail(f"gateway binary not built: {binary} (build it, or set WMGW_BIN)")
     r = subprocess.run([str(binary), "--list-routes"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, f"{binary} --list-routes exited {r.returncode}:\n{r.stdout}\n{r.stderr}"
     served = parse_route_lines(r.stdout, f"{binary.name} --list-routes")
