@@ -15,22 +15,12 @@
  *      control characters; numbers are range-checked before they are used.
  */
 #include "auth/sddl_int.h"
+#include "util/hex.h"
 #include "util/utf8.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static bool is_alnum(char c)
 {
@@ -106,7 +96,7 @@ int wmgw__lit_int_parse(const char *s, size_t len, size_t *i, bool unsigned_only
     uint64_t mag = 0;
     bool overflow = false;
     while (k < len && is_alnum(s[k])) {
-        int d = hexval(s[k]);
+        int d = wmgw_hex_value(s[k]);
         if (d < 0 || (unsigned)d >= radix)
             return wmgw_err_set_at(err, WMGW_EINVAL, (long)(base + k), "expected %s digit",
                                    radix == 16 ? "a hex" : radix == 8 ? "an octal" : "a decimal");
@@ -203,11 +193,11 @@ int wmgw__lit_octets_parse(const char *s, size_t len, size_t *i, struct wmgw_buf
         return wmgw_err_set_at(err, WMGW_EINVAL, (long)(base + k), "expected '#'");
     k++;
     *n = 0;
-    while (k < len && hexval(s[k]) >= 0) {
-        if (k + 1 >= len || hexval(s[k + 1]) < 0)
+    while (k < len && wmgw_hex_value(s[k]) >= 0) {
+        if (k + 1 >= len || wmgw_hex_value(s[k + 1]) < 0)
             return wmgw_err_set_at(err, WMGW_EINVAL, (long)(base + k + 1),
                                    "octet string: expected a second hex digit");
-        uint8_t b = (uint8_t)(hexval(s[k]) << 4 | hexval(s[k + 1]));
+        uint8_t b = (uint8_t)(wmgw_hex_value(s[k]) << 4 | wmgw_hex_value(s[k + 1]));
         int rc = wmgw_buf_add(out, &b, 1);
         if (rc != 0)
             return wmgw_err_set_at(err, rc, (long)(base + k), "octet string: too long");
@@ -255,7 +245,7 @@ int wmgw__lit_name_parse(const char *s, size_t len, size_t *i, bool simple, stru
         } else if (cp == '%') {
             int h[4];
             for (size_t d = 0; d < 4; d++)
-                h[d] = k + 1 + d < len ? hexval(s[k + 1 + d]) : -1;
+                h[d] = k + 1 + d < len ? wmgw_hex_value(s[k + 1 + d]) : -1;
             if (h[0] < 0 || h[1] < 0 || h[2] < 0 || h[3] < 0)
                 return wmgw_err_set_at(err, WMGW_EINVAL, (long)(base + k),
                                        "attribute name: expected 4 hex digits after '%%'");

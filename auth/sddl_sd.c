@@ -12,6 +12,7 @@
  *      the binary form by the callers that need them.
  */
 #include "auth/sddl_int.h"
+#include "util/hex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -249,17 +250,6 @@ size_t wmgw__acl_size(const struct wmgw_acl *acl)
 
 /* ---- GUIDs ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Text position of each byte of the wire form: Data1..3 are little-endian
  * on the wire, so their text digits are read in reverse byte order. */
 static const uint8_t guid_text_pos[16] = {6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34};
@@ -270,14 +260,14 @@ int wmgw_guid_parse(struct wmgw_guid *g, const char *s, size_t len, struct wmgw_
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
         if (i >= len)
             return wmgw_err_set_at(err, WMGW_EINVAL, (long)i, "GUID: expected 36 characters (8-4-4-4-12 hex)");
-        if (dash ? s[i] != '-' : hexval(s[i]) < 0)
+        if (dash ? s[i] != '-' : wmgw_hex_value(s[i]) < 0)
             return wmgw_err_set_at(err, WMGW_EINVAL, (long)i, "GUID: expected %s", dash ? "'-'" : "a hex digit");
     }
     if (len != 36)
         return wmgw_err_set_at(err, WMGW_EINVAL, 36, "GUID: unexpected character after 36 characters");
     for (size_t b = 0; b < 16; b++) {
         size_t at = guid_text_pos[b];
-        g->b[b] = (uint8_t)(hexval(s[at]) << 4 | hexval(s[at + 1]));
+        g->b[b] = (uint8_t)(wmgw_hex_value(s[at]) << 4 | wmgw_hex_value(s[at + 1]));
     }
     return 0;
 }

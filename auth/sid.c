@@ -9,6 +9,7 @@
  *      See sid.h: bounded, allocation-free, no state.
  */
 #include "auth/sid.h"
+#include "util/hex.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -63,17 +64,6 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A decimal number below 2^32 without leading zeros at s[*i]. */
 static int parse_decimal32(const char *s, size_t len, size_t *i, uint32_t *out, const char *what,
                            struct wmgw_err *err)
@@ -110,11 +100,11 @@ int wmgw_sid_parse_prefix(struct wmgw_sid *sid, const char *s, size_t len, size_
         size_t digits = 0;
         /* "D:" after a hex authority starts the DACL ("O:S-1-0x5000000000D:"),
          * as a ':' can never follow a digit of a SID. */
-        while (i < len && hex_value(s[i]) >= 0 && !(s[i] == 'D' && i + 1 < len && s[i + 1] == ':')) {
+        while (i < len && wmgw_hex_value(s[i]) >= 0 && !(s[i] == 'D' && i + 1 < len && s[i + 1] == ':')) {
             if (++digits > 12)
                 return wmgw_err_set_at(err, WMGW_EINVAL, (long)start,
                                        "SID: hex authority has more than 12 digits");
-            authority = (authority << 4) | (uint64_t)hex_value(s[i]);
+            authority = (authority << 4) | (uint64_t)wmgw_hex_value(s[i]);
             i++;
         }
         if (digits == 0)

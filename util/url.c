@@ -8,6 +8,7 @@
 #include "util/url.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 
 bool wmgw_url_is_unreserved(char c)
 {
@@ -44,17 +45,6 @@ int wmgw_url_encode(struct wmgw_buf *out, const char *s, size_t len)
     return rc != 0 ? restore(out, start, rc) : 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static int decode(const char *s, size_t len, struct wmgw_buf *out, bool plus_is_space)
 {
     size_t start = out->len, run = 0;
@@ -69,7 +59,7 @@ static int decode(const char *s, size_t len, struct wmgw_buf *out, bool plus_is_
         if (c == '%') {
             if (len - i < 3)
                 return restore(out, start, WMGW_EINVAL);
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            int h = wmgw_hex_value(s[i + 1]), l = wmgw_hex_value(s[i + 2]);
             if (h < 0 || l < 0 || (h == 0 && l == 0))
                 return restore(out, start, WMGW_EINVAL);
             d = (char)(h * 16 + l);

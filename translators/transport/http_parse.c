@@ -15,6 +15,7 @@
  */
 #include "translators/transport/http_parse.h"
 #include "util/err.h"
+#include "util/hex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,17 +91,6 @@ static bool is_field_char(unsigned char c)
 static bool is_ows(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Copies a value into a fixed field, cut to fit (these are informational). */
@@ -273,10 +263,10 @@ static int chunk_size_line(struct wmgw_http_parser *p, const char *s, size_t n)
 {
     uint64_t size = 0;
     size_t i = 0;
-    for (; i < n && hexval(s[i]) >= 0; i++) {
+    for (; i < n && wmgw_hex_value(s[i]) >= 0; i++) {
         if (i == 15) /* 15 hex digits stay below 2^60 */
             return fail(p, WMGW_EPROTO, "chunk size too long");
-        size = size * 16 + (uint64_t)hexval(s[i]);
+        size = size * 16 + (uint64_t)wmgw_hex_value(s[i]);
     }
     if (i == 0)
         return fail(p, WMGW_EPROTO, "bad chunk size");

@@ -2,6 +2,7 @@
  * uuid.c: UUID text form and random UUIDs.  See uuid.h.
  */
 #include "translators/wmi/uuid.h"
+#include "util/hex.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -9,17 +10,6 @@
 
 /* Wire byte index of each text hex pair: Data1..3 are little-endian. */
 static const uint8_t text_order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int wmgw_uuid_parse(struct wmgw_uuid *u, const char *s, struct wmgw_err *err)
 {
@@ -37,7 +27,7 @@ int wmgw_uuid_parse(struct wmgw_uuid *u, const char *s, struct wmgw_err *err)
                 return wmgw_err_set(err, WMGW_EINVAL, "UUID \"%.36s\": '-' expected at %zu", s, pos);
             pos++;
         }
-        int hi = hexval(s[pos]), lo = hexval(s[pos + 1]);
+        int hi = wmgw_hex_value(s[pos]), lo = wmgw_hex_value(s[pos + 1]);
         if (hi < 0 || lo < 0)
             return wmgw_err_set(err, WMGW_EINVAL, "UUID \"%.36s\": hex digit expected at %zu", s, pos);
         u->b[text_order[i]] = (uint8_t)(hi << 4 | lo);
