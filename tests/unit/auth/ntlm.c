@@ -11,6 +11,7 @@
  */
 #include "auth/ntlm_int.h"
 
+#include "../hex_text.h"
 #include "../test.h"
 
 #include <jansson.h>
@@ -20,26 +21,12 @@ static int reproduced; /* spec values matched */
 
 /* ---- helpers ---- */
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = strlen(hex) / 2;
-    if (n > cap)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return 0;
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
-
 /* got[0..len) must equal the hex string at key in obj. */
 static void check_hex(json_t *obj, const char *key, const uint8_t *got, size_t len)
 {
     const char *hex = json_string_value(json_object_get(obj, key));
     uint8_t want[512];
-    size_t n = hex ? unhex(hex, want, sizeof(want)) : 0;
+    size_t n = hex ? test_unhex(hex, want, sizeof(want)) : 0;
     if (hex == NULL || n != len || memcmp(want, got, len) != 0) {
         fprintf(stderr, "vector %s: mismatch (got %zu bytes:", key, len);
         for (size_t i = 0; i < len; i++)
@@ -54,7 +41,7 @@ static void check_hex(json_t *obj, const char *key, const uint8_t *got, size_t l
 static size_t get_hex(json_t *obj, const char *key, uint8_t *out, size_t cap)
 {
     const char *hex = json_string_value(json_object_get(obj, key));
-    size_t n = hex ? unhex(hex, out, cap) : 0;
+    size_t n = hex ? test_unhex(hex, out, cap) : 0;
     CHECK(n > 0);
     return n;
 }

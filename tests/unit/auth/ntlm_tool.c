@@ -20,6 +20,7 @@
  * The session commands use whichever side finished its handshake.
  */
 #include "auth/ntlm_int.h"
+#include "../hex_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,33 +47,6 @@ static int lookup(void *arg, const char *user, const char *domain, struct wmgw_n
         }
     }
     return WMGW_ENOTFOUND;
-}
-
-static uint8_t *unhex(const char *s, size_t *len)
-{
-    size_t n = s ? strlen(s) : 0;
-    uint8_t *out = malloc(n / 2 + 1);
-    if (out == NULL || n % 2 != 0) {
-        free(out);
-        return NULL;
-    }
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1) {
-            free(out);
-            return NULL;
-        }
-        out[i] = (uint8_t)v;
-    }
-    *len = n / 2;
-    return out;
-}
-
-static void put_hex(const uint8_t *p, size_t n)
-{
-    putchar(' ');
-    for (size_t i = 0; i < n; i++)
-        printf("%02x", p[i]);
 }
 
 static enum wmgw_ntlm_level level(const char *s)
@@ -126,9 +100,9 @@ static int run(char **a, int n)
         nusers++;
     } else if (strcmp(cmd, "fix") == 0 && (n == 3 || n == 4)) {
         uint8_t *key = NULL;
-        in = unhex(a[1], &len);
+        in = test_unhex_alloc(a[1], &len);
         if (n == 4)
-            key = unhex(a[2], &slen);
+            key = test_unhex_alloc(a[2], &slen);
         unsigned long long t = strtoull(a[n - 1], NULL, 10);
         if (in != NULL && len == 8 && client != NULL && key != NULL && slen == 16)
             wmgw__ntlm_client_fix(client, in, key, t);
@@ -139,11 +113,11 @@ static int run(char **a, int n)
         free(key);
     } else if (strcmp(cmd, "negotiate") == 0 && client != NULL) {
         rc = wmgw_ntlm_client_negotiate(client, out, sizeof(out), &olen, &err);
-    } else if (strcmp(cmd, "challenge") == 0 && n == 2 && server != NULL && (in = unhex(a[1], &len)) != NULL) {
+    } else if (strcmp(cmd, "challenge") == 0 && n == 2 && server != NULL && (in = test_unhex_alloc(a[1], &len)) != NULL) {
         rc = wmgw_ntlm_server_challenge(server, in, len, out, sizeof(out), &olen, &err);
-    } else if (strcmp(cmd, "authenticate") == 0 && n == 2 && client && (in = unhex(a[1], &len)) != NULL) {
+    } else if (strcmp(cmd, "authenticate") == 0 && n == 2 && client && (in = test_unhex_alloc(a[1], &len)) != NULL) {
         rc = wmgw_ntlm_client_authenticate(client, in, len, out, sizeof(out), &olen, &err);
-    } else if (strcmp(cmd, "accept") == 0 && n == 2 && server != NULL && (in = unhex(a[1], &len)) != NULL) {
+    } else if (strcmp(cmd, "accept") == 0 && n == 2 && server != NULL && (in = test_unhex_alloc(a[1], &len)) != NULL) {
         if ((rc = wmgw_ntlm_server_accept(server, in, len, &err)) == 0) {
             const struct wmgw_ntlm_identity *who = wmgw_ntlm_server_identity(server);
             printf("ok %s %s %s %08x\n", who->user, who->domain[0] ? who->domain : "-",
@@ -152,7 +126,7 @@ static int run(char **a, int n)
             return 0;
         }
     } else if ((strcmp(cmd, "seal") == 0 || strcmp(cmd, "sign") == 0) && (n == 2 || n == 4) && session() &&
-               (in = unhex(a[1], &len)) != NULL) {
+               (in = test_unhex_alloc(a[1], &len)) != NULL) {
         size_t off = n == 4 ? strtoul(a[2], NULL, 10) : 0, rlen = n == 4 ? strtoul(a[3], NULL, 10) : len;
         uint8_t s[16];
         rc = cmd[1] == 'e' ? wmgw_ntlm_seal(session(), in, len, off, rlen, s, &err)
@@ -160,20 +134,20 @@ static int run(char **a, int n)
         if (rc == 0) {
             printf("ok");
             if (cmd[1] == 'e')
-                put_hex(in, len);
-            put_hex(s, 16);
+                test_put_hex(in, len);
+            test_put_hex(s, 16);
             putchar('\n');
             free(in);
             return 0;
         }
     } else if ((strcmp(cmd, "unseal") == 0 || strcmp(cmd, "verify") == 0) && (n == 3 || n == 5) && session() &&
-               (in = unhex(a[1], &len)) != NULL && (sig = unhex(a[2], &slen)) != NULL && slen == 16) {
+               (in = test_unhex_alloc(a[1], &len)) != NULL && (sig = test_unhex_alloc(a[2], &slen)) != NULL && slen == 16) {
         size_t off = n == 5 ? strtoul(a[3], NULL, 10) : 0, rlen = n == 5 ? strtoul(a[4], NULL, 10) : len;
         rc = cmd[0] == 'u' ? wmgw_ntlm_unseal(session(), in, len, off, rlen, sig, &err)
                            : wmgw_ntlm_verify(session(), in, len, sig, &err);
         if (rc == 0 && cmd[0] == 'u') {
             printf("ok");
-            put_hex(in, len);
+            test_put_hex(in, len);
             putchar('\n');
             free(in);
             free(sig);
@@ -187,7 +161,7 @@ static int run(char **a, int n)
     } else {
         printf("ok");
         if (olen > 0)
-            put_hex(out, olen);
+            test_put_hex(out, olen);
         putchar('\n');
     }
     free(in);

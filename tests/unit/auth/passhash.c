@@ -11,25 +11,11 @@
  */
 #include "auth/passhash.h"
 
+#include "../hex_text.h"
 #include "../test.h"
 
 #include <pthread.h>
 #include <time.h>
-
-static size_t unhex(const char *hex, uint8_t *out)
-{
-    size_t n = 0;
-    for (; hex[0] && hex[1]; hex += 2) {
-        unsigned v;
-        if (*hex == ' ') {
-            hex--;
-            continue;
-        }
-        sscanf(hex, "%2x", &v);
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
 
 static double seconds(void)
 {
@@ -61,7 +47,7 @@ static void test_rfc7914_vectors(void)
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         uint8_t want[64], got[64];
-        CHECK_INT(unhex(v[i].dk, want), 64);
+        CHECK_INT(test_unhex(v[i].dk, want, sizeof(want)), 64);
         struct wmgw_passhash_params params = {v[i].ln, v[i].r, v[i].par};
         CHECK_INT(wmgw_passhash_scrypt(v[i].p, strlen(v[i].p), v[i].s, strlen(v[i].s), &params, got, 64, NULL), 0);
         if (memcmp(got, want, 64) != 0) {

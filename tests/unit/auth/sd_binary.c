@@ -38,7 +38,7 @@ static size_t encode(const char *text)
 static void expect_bytes(const char *text, const char *hex)
 {
     uint8_t want[1024];
-    size_t wn = check_unhex(hex, want, sizeof(want)), n = encode(text);
+    size_t wn = test_unhex(hex, want, sizeof(want)), n = encode(text);
     if (n != wn || memcmp(enc, want, n) != 0) {
         fprintf(stderr, "  %s\n", text);
         check_dump("got", enc, n);
@@ -93,7 +93,7 @@ static void test_dtyp_example(void)
         "01 02 00 00 00 00 00 05 20 00 00 00 20 02 00 00";
     expect_bytes(text, hex);
     uint8_t spec[256];
-    size_t n = check_unhex(hex, spec, sizeof(spec));
+    size_t n = test_unhex(hex, spec, sizeof(spec));
     CHECK_INT(n, 0xb0);
     struct wmgw_sd from_text, from_bytes;
     if (check_parse(&from_text, text)) {
@@ -176,23 +176,23 @@ static void test_tolerated(void)
     uint8_t d[256];
     size_t n;
     /* ACL with unused space after its ACE (Windows leaves it). */
-    n = check_unhex("01 00 04 80 00000000 00000000 00000000 14000000"
+    n = test_unhex("01 00 04 80 00000000 00000000 00000000 14000000"
                     "02 00 24 00 01 00 00 00 00 00 14 00 00000010 010100000000000100000000 0000000000000000",
                     d, sizeof(d));
     expect_sddl(d, n, "D:(A;;GA;;;WD)");
     /* Bytes after the SID of a plain ACE are ignored (2.4.4.1). */
-    n = check_unhex("01 00 04 80 00000000 00000000 00000000 14000000"
+    n = test_unhex("01 00 04 80 00000000 00000000 00000000 14000000"
                     "02 00 20 00 01 00 00 00 00 00 18 00 00000010 010100000000000100000000 deadbeef",
                     d, sizeof(d));
     expect_sddl(d, n, "D:(A;;GA;;;WD)");
     /* Parts in any order: owner first, then the DACL; trailing bytes. */
-    n = check_unhex("01 00 04 80 14000000 00000000 00000000 24000000"
+    n = test_unhex("01 00 04 80 14000000 00000000 00000000 24000000"
                     "0102000000000005 2000000020020000"
                     "02 00 1c 00 01 00 00 00 00 00 14 00 00000010 010100000000000100000000 ffff",
                     d, sizeof(d));
     expect_sddl(d, n, "O:BAD:(A;;GA;;;WD)");
     /* A NULL SACL and resource manager bits, kept exactly. */
-    n = check_unhex("01 42 10 c0 00000000 00000000 00000000 00000000", d, sizeof(d));
+    n = test_unhex("01 42 10 c0 00000000 00000000 00000000 00000000", d, sizeof(d));
     struct wmgw_sd sd;
     CHECK_INT(wmgw_sd_decode(&sd, d, n, NULL), 0);
     CHECK_INT(sd.rm_control, 0x42);

@@ -7,6 +7,7 @@
 #define WMGW_TESTS_UNIT_AUTH_SDDL_CHECK_H
 
 #include "auth/sddl.h"
+#include "../hex_text.h"
 
 /* The domain behind DA, DU, ... in these tests. */
 static struct wmgw_sid check_domain;
@@ -82,23 +83,6 @@ static inline void check_bad_sddl(const char *text, long pos, const char *what)
     CHECK_INT(e.position, pos);
     CHECK(what == NULL || strstr(e.message, what) != NULL);
     CHECK(sd.dacl == NULL && sd.sacl == NULL); /* nothing kept */
-}
-
-static inline size_t check_unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (const char *p = hex; *p && n < cap;) {
-        unsigned v;
-        if (*p == ' ' || *p == '\n') {
-            p++;
-            continue;
-        }
-        if (sscanf(p, "%2x", &v) != 1)
-            break;
-        out[n++] = (uint8_t)v;
-        p += 2;
-    }
-    return n;
 }
 
 static inline void check_dump(const char *label, const uint8_t *p, size_t n)

@@ -65,7 +65,7 @@ static void test_dtyp_examples(void)
     static const char *hex = "61 72 74 78 f8 0a 00 00 00 54 00 69 00 74 00 6c 00 65 00 10 04 00 00 00"
                              "56 00 50 00 80 00 00 00";
     uint8_t want[64];
-    size_t wn = check_unhex(hex, want, sizeof(want)), n;
+    size_t wn = test_unhex(hex, want, sizeof(want)), n;
     const uint8_t *got = compile("(Title==\"VP\")", &n);
     CHECK_INT(n, wn);
     if (n != wn || memcmp(got, want, n) != 0)
@@ -340,7 +340,7 @@ static void test_no_sddl_form(void)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint8_t d[128];
-        size_t n = check_unhex(bad[i], d, sizeof(d));
+        size_t n = test_unhex(bad[i], d, sizeof(d));
         struct wmgw_buf b;
         struct wmgw_err e = {0};
         wmgw_buf_init(&b, 4096);
@@ -352,7 +352,7 @@ static void test_no_sddl_form(void)
     }
     /* And one that does: int8 and int32 print like int64. */
     uint8_t d[64];
-    size_t n = check_unhex("61727478 f8 02000000 6100 01 ffffffffffffffff 02 02 80", d, sizeof(d));
+    size_t n = test_unhex("61727478 f8 02000000 6100 01 ffffffffffffffff 02 02 80", d, sizeof(d));
     struct wmgw_buf b;
     wmgw_buf_init(&b, 4096);
     CHECK_INT(wmgw__cond_format(d, n, NULL, &b, NULL), 0);
@@ -388,7 +388,7 @@ static void test_resource_attributes(void)
         static const char *want = "14000000 0100 0000 02000000 01000000 1a000000"
                                   "6100 6200 0000 0700000000000000 0000";
         uint8_t w[64];
-        size_t wn = check_unhex(want, w, sizeof(w));
+        size_t wn = test_unhex(want, w, sizeof(w));
         const struct wmgw_ace *a = &sd.sacl->aces[0];
         CHECK_INT(a->data_len, wn);
         CHECK(a->data_len == wn && memcmp(a->data, w, wn) == 0);

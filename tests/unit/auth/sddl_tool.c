@@ -18,6 +18,7 @@
  */
 #include "auth/access.h"
 #include "auth/wmi_rights.h"
+#include "../hex_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,32 +35,12 @@ static void reply_err(int rc, const struct wmgw_err *e)
     printf("err %s %ld %s\n", wmgw_err_name(rc), e->position, e->message);
 }
 
-static uint8_t *unhex(const char *s, size_t *len)
-{
-    size_t n = strlen(s);
-    uint8_t *out = malloc(n / 2 + 1);
-    if (out == NULL || n % 2 != 0) {
-        free(out);
-        return NULL;
-    }
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1) {
-            free(out);
-            return NULL;
-        }
-        out[i] = (uint8_t)v;
-    }
-    *len = n / 2;
-    return out;
-}
-
 static int parse_sd(struct wmgw_sd *sd, const char *text, struct wmgw_err *e)
 {
     if (strncmp(text, "hex:", 4) != 0)
         return wmgw_sddl_parse(sd, text, strlen(text), &opts, e);
     size_t n;
-    uint8_t *bytes = unhex(text + 4, &n);
+    uint8_t *bytes = test_unhex_alloc(text + 4, &n);
     if (bytes == NULL)
         return wmgw_err_set(e, WMGW_EINVAL, "bad hex");
     int rc = wmgw_sd_decode(sd, bytes, n, e);

@@ -17,6 +17,7 @@
 #include "auth/ntlm_int.h"
 #include "auth/winrm_crypt.h"
 #include "winrm_crypt_fake.h"
+#include "../hex_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,34 +26,6 @@
 static struct wmgw_ntlm_sec client_sec, server_sec;
 static bool have_ntlm;
 static struct wmgw_winrm_sec client, server;
-
-static uint8_t *unhex(const char *s, size_t *len)
-{
-    size_t n = s ? strlen(s) : 0;
-    uint8_t *out = malloc(n / 2 + 1);
-    if (out == NULL || n % 2 != 0) {
-        free(out);
-        return NULL;
-    }
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1) {
-            free(out);
-            return NULL;
-        }
-        out[i] = (uint8_t)v;
-    }
-    *len = n / 2;
-    return out;
-}
-
-static void put_hex(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    putchar(' ');
-    for (size_t i = 0; i < n; i++)
-        printf("%02x", b[i]);
-}
 
 static void fail(const struct wmgw_err *err)
 {
@@ -75,7 +48,7 @@ static void run(char **w, int n)
     struct wmgw_err err = {.code = WMGW_EINVAL, .position = -1, .message = "bad command"};
     if (n == 3 && strcmp(w[0], "ntlm") == 0) {
         size_t klen = 0;
-        uint8_t *key = unhex(w[2], &klen);
+        uint8_t *key = test_unhex_alloc(w[2], &klen);
         uint32_t flags = (uint32_t)strtoul(w[1], NULL, 0);
         if (key == NULL || klen != 16) {
             free(key);
@@ -112,7 +85,7 @@ static void run(char **w, int n)
     const struct wmgw_winrm_sec *sec = strcmp(w[1], "client") == 0 ? &client : &server;
     enum wmgw_winrm_protocol p = protocol(w[2]);
     size_t len = 0;
-    uint8_t *data = unhex(w[3], &len);
+    uint8_t *data = test_unhex_alloc(w[3], &len);
     if (data == NULL) {
         fail(&err);
         return;
@@ -122,11 +95,11 @@ static void run(char **w, int n)
     char charset[WMGW_WINRM_CHARSET_MAX] = "";
     if (strcmp(w[0], "encrypt") == 0 && wmgw_winrm_encrypt(sec, p, NULL, data, len, &out, &err) == 0) {
         printf("ok");
-        put_hex(out.data, out.len);
+        test_put_hex(out.data, out.len);
         printf(" %s\n", wmgw_winrm_content_type(p, len));
     } else if (strcmp(w[0], "decrypt") == 0 && wmgw_winrm_decrypt(sec, p, data, len, &out, charset, &err) == 0) {
         printf("ok");
-        put_hex(out.data, out.len);
+        test_put_hex(out.data, out.len);
         printf(" %s\n", charset);
     } else {
         fail(&err);
