@@ -20,47 +20,26 @@ cursors bound to a worker, cancel, and the backend's failures.
 Run: /usr/bin/python3 -m pytest tests/python/test_gateway_dcom.py
 """
 import json
-import socket
 import time
 
 import pytest
 import requests
 
 import gwclient
-from conftest import PASSWORD, USER, Control, SimProcess
+from conftest import PASSWORD, USER, Control, SimProcess, free_port
 from gwclient import CIMV2, TEST_NS, assert_problem, class_path, host_neutral, inst_path, list_path
 
 BENCH = 2000
-
-
-def free_port(*addresses):
-    """A port free on every address."""
-    for _ in range(100):
-        socks = []
-        try:
-            port = 0
-            for a in addresses:
-                s = socket.socket()
-                socks.append(s)
-                s.bind((a, port))
-                port = s.getsockname()[1]
-            return port
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free port")
 
 
 class Fleet:
     def __init__(self, tmp):
         last = None
         for attempt in range(5):
-            self.ws_port = free_port("127.0.0.1")
-            self.dcom_port = free_port("127.0.0.1")
-            self.dcom_port2 = free_port("127.0.0.2")
-            cport = free_port("127.0.0.1")
+            self.ws_port = free_port(["127.0.0.1"])
+            self.dcom_port = free_port(["127.0.0.1"])
+            self.dcom_port2 = free_port(["127.0.0.2"])
+            cport = free_port(["127.0.0.1"])
             args = ["--listen", "127.0.0.1:%d,name=DCOM-01,dcom=%d" % (self.ws_port, self.dcom_port),
                     "--listen", "127.0.0.2,name=WMI-02,dcom=%d" % self.dcom_port2,
                     "--user", "%s:%s" % (USER, PASSWORD), "--control", "127.0.0.1:%d" % cport,
