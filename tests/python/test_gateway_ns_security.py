@@ -25,12 +25,9 @@ import pytest
 import gwclient
 import simclient as sc
 from conftest import FILE_USERS, PASSWORD, USER, start_fleet
-from test_sim_dcom import can_bind_135
+from test_sim_dcom import can_bind_135, session
 
-dcomrt = pytest.importorskip("impacket.dcerpc.v5.dcomrt")
-wmi = pytest.importorskip("impacket.dcerpc.v5.dcom.wmi")
 ldaptypes = pytest.importorskip("impacket.ldap.ldaptypes")
-from impacket.dcerpc.v5.dtypes import NULL  # noqa: E402
 
 BOB, BOB_PW = FILE_USERS[0]
 BOB_SID = "S-1-5-21-1111-2222-3333-2001"
@@ -109,16 +106,9 @@ def winrm_set_sd(sim, blob):
 
 @contextlib.contextmanager
 def impacket_services(sim, user=USER, password=PASSWORD):
-    dcom = dcomrt.DCOMConnection(sim.hosts[0].address, user, password, "", oxidResolver=True)
-    try:
-        iface = dcom.CoCreateInstanceEx(wmi.CLSID_WbemLevel1Login, wmi.IID_IWbemLevel1Login)
-        login = wmi.IWbemLevel1Login(iface)
-        yield login.NTLMLogin("//./root/cimv2", NULL, NULL)
-    finally:
-        try:
-            dcom.disconnect()
-        except KeyError:
-            pass
+    """impacket's IWbemServices on root/cimv2 of the host (test_sim_dcom's session)."""
+    with session(sim.hosts[0], user=user, password=password) as s:
+        yield s.svc
 
 
 def impacket_get_sd(sim):
