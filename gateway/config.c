@@ -811,18 +811,8 @@ int wmgw_host_config_validate(const struct wmgw_host_config *h, struct wmgw_err 
                             "host %s: protocol dcom has no https (DCE/RPC seals itself: dcom-auth-level)", b->name);
     if (b->protocol == WMGW_PROTO_DCOM && b->user == NULL && h->credential == NULL)
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: protocol dcom needs user and password (NTLM)", b->name);
-    if (b->protocol != WMGW_PROTO_DCOM) {
-        /* A host whose account comes from the vault (credential = ID) has
-         * no user here: its keys are checked as if a user@REALM were set,
-         * and the credential itself when a call reveals it (vault_gw.c). */
-        struct wmgw_backend as_vault = *b;
-        if (b->user == NULL && h->credential != NULL) {
-            as_vault.user = (char *)"vault@CREDENTIAL";
-            as_vault.password = (char *)"";
-        }
-        if (wmgw_auth_http_validate(&as_vault, err) != 0)
-            return WMGW_ECONFIG;
-    }
+    if (b->protocol != WMGW_PROTO_DCOM && wmgw_auth_http_validate(b, h->credential != NULL, err) != 0)
+        return WMGW_ECONFIG;
     for (size_t i = 0; i < h->ngroups; i++)
         if (!wmgw_host_name_valid(h->groups[i]))
             return wmgw_err_set(err, WMGW_ECONFIG, "host %s: bad group name \"%.60s\"", b->name, h->groups[i]);

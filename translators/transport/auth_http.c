@@ -66,17 +66,21 @@ bool wmgw_auth_http_credential(const struct wmgw_backend *b, struct wmgw_backend
     return true;
 }
 
-enum wmgw_auth_http_scheme wmgw_auth_http_scheme(const struct wmgw_backend *b)
+/* The scheme of a host that has an account (configured, or from the vault). */
+static enum wmgw_auth_http_scheme scheme_with_account(const struct wmgw_backend *b)
 {
-    struct wmgw_backend_credential c;
-    if (!wmgw_auth_http_credential(b, &c))
-        return WMGW_AUTH_HTTP_NONE;
     enum wmgw_auth_http_scheme s;
     if (b->auth != NULL && b->auth[0] != '\0' && parse_scheme(b->auth, &s) == 0)
         return s;
     /* Only the domain key switches: a DOMAIN\user that worked with Basic
      * before keeps working the same. */
-    return c.domain != NULL ? WMGW_AUTH_HTTP_NEGOTIATE : WMGW_AUTH_HTTP_BASIC;
+    return b->domain != NULL && b->domain[0] != '\0' ? WMGW_AUTH_HTTP_NEGOTIATE : WMGW_AUTH_HTTP_BASIC;
+}
+
+enum wmgw_auth_http_scheme wmgw_auth_http_scheme(const struct wmgw_backend *b)
+{
+    struct wmgw_backend_credential c;
+    return wmgw_auth_http_credential(b, &c) ? scheme_with_account(b) : WMGW_AUTH_HTTP_NONE;
 }
 
 bool wmgw_auth_http_encrypts(const struct wmgw_backend *b)
@@ -91,7 +95,7 @@ bool wmgw_auth_http_encrypts(const struct wmgw_backend *b)
     return !b->tls;
 }
 
-int wmgw_auth_http_validate(const struct wmgw_backend *b, struct wmgw_err *err)
+int wmgw_auth_http_validate(const struct wmgw_backend *b, bool account_from_vault, struct wmgw_err *err)
 {
     enum wmgw_auth_http_scheme s = WMGW_AUTH_HTTP_NONE;
     if (b->auth != NULL && parse_scheme(b->auth, &s) != 0)
@@ -101,7 +105,10 @@ int wmgw_auth_http_validate(const struct wmgw_backend *b, struct wmgw_err *err)
     if (e != NULL && strcasecmp(e, "auto") != 0 && strcasecmp(e, "always") != 0 && strcasecmp(e, "never") != 0)
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: encryption: want auto, always or never, not \"%.40s\"",
                             b->name, e);
-    s = wmgw_auth_http_scheme(b);
+    /* An account from the vault is only known per call: its user and realm
+     * are checked then; here the keys are checked as for any account. */
+    bool vault_account = account_from_vault && (b->user == NULL || b->user[0] == '\0');
+    s = vault_account ? scheme_with_account(b) : wmgw_auth_http_scheme(b);
     if (s == WMGW_AUTH_HTTP_NONE && b->auth != NULL)
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: auth = %s needs user and password", b->name, b->auth);
     if ((s == WMGW_AUTH_HTTP_NONE || s == WMGW_AUTH_HTTP_BASIC) && e != NULL && strcasecmp(e, "always") == 0)
@@ -112,7 +119,7 @@ int wmgw_auth_http_validate(const struct wmgw_backend *b, struct wmgw_err *err)
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: spn: want service/host, like HTTP/web01.example.test", b->name);
     if (b->domain != NULL && strlen(b->domain) >= WMGW_GSS_MAX_NAME)
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: domain is too long", b->name);
-    if (s == WMGW_AUTH_HTTP_KERBEROS && b->domain == NULL && strchr(b->user, '@') == NULL)
+    if (s == WMGW_AUTH_HTTP_KERBEROS && !vault_account && b->domain == NULL && strchr(b->user, '@') == NULL)
         return wmgw_err_set(err, WMGW_ECONFIG,
                             "host %s: auth = kerberos needs the realm: set domain or write user as user@REALM", b->name);
     /* Kerberos names the host: an IP address in HTTP/<address> is never

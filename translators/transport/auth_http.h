@@ -94,8 +94,9 @@ enum wmgw_auth_http_scheme wmgw_auth_http_scheme(const struct wmgw_backend *b);
 bool wmgw_auth_http_encrypts(const struct wmgw_backend *b);
 
 /* Checks the host keys above at configuration time: WMGW_ECONFIG with a
- * message naming the host and key. */
-int wmgw_auth_http_validate(const struct wmgw_backend *b, struct wmgw_err *err);
+ * message naming the host and key.  account_from_vault: a host without a
+ * user of its own gets its account from the vault (credential = ID). */
+int wmgw_auth_http_validate(const struct wmgw_backend *b, bool account_from_vault, struct wmgw_err *err);
 
 /* The pool key of a credential: "<scheme>:<domain>\<user>#<16 hex of
  * SHA-256(secret)>" (no secret; zeros for Basic, whose connections carry

@@ -298,7 +298,7 @@ static void test_settings(void)
     CHECK(!wmgw_auth_http_encrypts(b)); /* auto over https */
     b->encryption = strdup("always");
     CHECK(wmgw_auth_http_encrypts(b));
-    CHECK_INT(wmgw_auth_http_validate(b, &err), 0);
+    CHECK_INT(wmgw_auth_http_validate(b, false, &err), 0);
     free(b->domain);
     b->domain = NULL;
     free(b->user);
@@ -307,35 +307,35 @@ static void test_settings(void)
 
     /* Configuration mistakes, each named. */
     b->auth = strdup("digest");
-    CHECK_INT(wmgw_auth_http_validate(b, &err), WMGW_ECONFIG);
+    CHECK_INT(wmgw_auth_http_validate(b, false, &err), WMGW_ECONFIG);
     CHECK(strstr(err.message, "auth") != NULL);
     free(b->auth);
     b->auth = strdup("basic");
-    CHECK_INT(wmgw_auth_http_validate(b, &err), WMGW_ECONFIG); /* Basic with encryption = always */
+    CHECK_INT(wmgw_auth_http_validate(b, false, &err), WMGW_ECONFIG); /* Basic with encryption = always */
     CHECK(strstr(err.message, "encryption") != NULL);
     free(b->encryption);
     b->encryption = strdup("sometimes");
-    CHECK_INT(wmgw_auth_http_validate(b, &err), WMGW_ECONFIG);
+    CHECK_INT(wmgw_auth_http_validate(b, false, &err), WMGW_ECONFIG);
     free(b->encryption);
     b->encryption = NULL;
     free(b->auth);
     b->auth = strdup("kerberos");
     free(b->user);
     b->user = strdup("admin");
-    CHECK_INT(wmgw_auth_http_validate(b, &err), WMGW_ECONFIG); /* no realm */
+    CHECK_INT(wmgw_auth_http_validate(b, false, &err), WMGW_ECONFIG); /* no realm */
     CHECK(strstr(err.message, "realm") != NULL);
     b->domain = strdup("WMGW.TEST");
-    CHECK_INT(wmgw_auth_http_validate(b, &err), WMGW_ECONFIG); /* HTTP/127.0.0.1 is no principal */
+    CHECK_INT(wmgw_auth_http_validate(b, false, &err), WMGW_ECONFIG); /* HTTP/127.0.0.1 is no principal */
     CHECK(strstr(err.message, "spn") != NULL);
     b->spn = strdup("web01");
-    CHECK_INT(wmgw_auth_http_validate(b, &err), WMGW_ECONFIG); /* spn without service/ */
+    CHECK_INT(wmgw_auth_http_validate(b, false, &err), WMGW_ECONFIG); /* spn without service/ */
     free(b->spn);
     b->spn = strdup("HTTP/web01.wmgw.test");
-    CHECK_INT(wmgw_auth_http_validate(b, &err), 0);
+    CHECK_INT(wmgw_auth_http_validate(b, false, &err), 0);
     free(b->spn);
     b->spn = NULL;
     b->tls_name = strdup("web01.wmgw.test"); /* the default spn is then HTTP/web01.wmgw.test */
-    CHECK_INT(wmgw_auth_http_validate(b, &err), 0);
+    CHECK_INT(wmgw_auth_http_validate(b, false, &err), 0);
     wmgw_backend_unref(b);
 
     /* Challenges. */
