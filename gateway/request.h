@@ -45,6 +45,7 @@ struct wmgw_route {
     char *path;          /* the template, e.g. /v1/hosts/{host} */
     char *operation_id;
     int access;          /* enum wmgw_access (gateway/authz.h), from x-wmgw-access */
+    bool text_plain;     /* its 200 answer is text/plain (metrics), not JSON */
     wmgw_handler_fn fn;
     size_t nsegs;
     char **segs;         /* literal segment, or NULL for a parameter */

@@ -130,6 +130,10 @@ struct wmgw_router *wmgw_router_new(const char *openapi, size_t len, struct wmgw
             if (rc == 0 && (rt->routes[rt->nroutes - 1].access = wmgw_access_parse(access)) < 0)
                 rc = wmgw_err_set(err, WMGW_ECONFIG, "openapi: %s %s: x-wmgw-access is %s", methods[m], path,
                                   access ? "not a known level" : "missing");
+            /* What the answer is, as the document says (406 checks it). */
+            json_t *ok = json_object_get(json_object_get(json_object_get(op, "responses"), "200"), "content");
+            if (rc == 0)
+                rt->routes[rt->nroutes - 1].text_plain = json_object_get(ok, "text/plain") != NULL;
         }
     }
     /* Every handler must be reachable: an undocumented handler is a bug. */

@@ -159,9 +159,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     /* 406 before any work: every operation answers JSON (listings may also
      * stream NDJSON, metrics are Prometheus text); a DELETE answers no
      * content at all. */
-    bool metrics = strcmp(route->operation_id, "getMetrics") == 0;
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("DELETE")) &&
-        !(metrics && wmgw_request_accepts(r, "text/plain")) && !wmgw_request_accepts(r, "application/json") &&
+        !(route->text_plain && wmgw_request_accepts(r, "text/plain")) && !wmgw_request_accepts(r, "application/json") &&
         !wmgw_request_accepts(r, "application/x-ndjson")) {
         wmgw_respond_problem(r, WMGW_ENOTACCEPTABLE, "answers come as application/json (listings also as "
                                                      "application/x-ndjson)");
