@@ -13,6 +13,7 @@
  * binds at decides signing and sealing.
  */
 #include "tests/sim/dcom.h"
+#include "tests/sim/security.h"
 #include "translators/wmi/dcom_ids.h"
 
 #include <stdio.h>
@@ -107,6 +108,8 @@ void sim_dcom_answer(const struct sim_dcom_port *p, struct wmgw_rpc_conn *rpc, c
     const struct wmgw_ntlm_identity *who = ev->sec_ctx ? wmgw_rpc_ntlm_identity(ev->sec_ctx) : NULL;
     if (who != NULL)
         snprintf(call.user, sizeof(call.user), "%s\\%s", who->domain, who->user);
+    /* Whose rights the call's namespace checks are against (security.h). */
+    sim_security_set_caller(h->fleet, call.user[0] ? call.user : NULL);
     h->counters.dcom_calls++;
     /* Injected failures are WMI's: they hit the IWbem* calls, not
      * activation, pings or reference counting. */

@@ -110,7 +110,6 @@ static uint32_t put_instance_hr(struct sim_dcom_call *call, const struct wmgw_wm
     struct sim_host *h = call->host;
     const char *ns = call->obj->ns;
     struct wmgw_wmio_object o;
-    sim_security_set_caller(h->fleet, call->user[0] ? call->user : NULL);
     if (!sim_security_allowed(h->store, ns, SIM_ACCESS_WRITE))
         return WMGW_WBEM_E_ACCESS_DENIED;
     uint32_t hr = sim_dcom_decode_instance(&q->inst, ns, &o, &call->err);

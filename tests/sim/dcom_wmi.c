@@ -164,7 +164,6 @@ static void ntlm_login(struct sim_dcom_call *call)
         struct sim_namespace *n = ns ? sim_store_namespace(call->host->store, ns) : NULL;
         free(ns);
         struct sim_dcom_obj *o = NULL;
-        sim_security_set_caller(call->host->fleet, call->user[0] ? call->user : NULL);
         if (n == NULL)
             a.hr = WMGW_WBEM_E_INVALID_NAMESPACE;
         else if (!sim_security_allowed(call->host->store, n->name, SIM_ACCESS_LOGIN))
@@ -293,7 +292,6 @@ static uint32_t delete_instance_hr(struct sim_dcom_call *call, const char *text)
 {
     struct sim_host *h = call->host;
     struct target t;
-    sim_security_set_caller(h->fleet, call->user[0] ? call->user : NULL);
     if (!sim_security_allowed(h->store, call->obj->ns, SIM_ACCESS_WRITE))
         return WMGW_WBEM_E_ACCESS_DENIED;
     uint32_t hr = resolve(h, call->obj->ns, text, &t);
@@ -363,7 +361,6 @@ static uint32_t exec_method_hr(struct sim_dcom_call *call, const struct wmgw_wmi
         hr = WMGW_WBEM_E_INVALID_METHOD;
     struct sim_ctx ctx;
     sim_dcom_ctx_init(&ctx, h);
-    sim_security_set_caller(h->fleet, call->user[0] ? call->user : NULL); /* the method checks its rights */
     struct sim_call sc = {.ctx = &ctx, .cls = hr == 0 ? t.cls->cls : NULL, .method = m};
     if (hr == 0 && t.ref == NULL && !(m->flags & WMGW_CIM_Q_STATIC))
         hr = SIM_DCOM_WBEM_E_INVALID_METHOD_PARAMETERS; /* an instance method needs an instance */
