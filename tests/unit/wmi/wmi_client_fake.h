@@ -65,6 +65,7 @@ struct fk_enum {
 struct fk_server {
     h2o_evloop_t *loop;
     h2o_socket_t *listener[3];
+    int other_guard; /* 127.0.0.1:port[FK_OTHER], bound, never listening */
     uint16_t port[3];
     struct fk_conn *conns;
     /* what activation says: "<binding_host>[<binding_port>]" */
@@ -618,16 +619,46 @@ static void fk__on_accept(h2o_socket_t *listener, const char *err)
     }
 }
 
+/* A socket bound to addr:port (0: any free port), or -1. */
+static int fk__bound(const char *addr, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, addr, &a.sin_addr);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 static uint16_t fk__listen(struct fk_server *s, int which, const char *addr)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0), on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, addr, &a.sin_addr);
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 64) != 0) {
+    int fd = fk__bound(addr, 0);
+    if (fd < 0 || listen(fd, 64) != 0) {
         perror("fake DCOM server");
         exit(2);
     }
+    /* FK_OTHER listens on 127.0.0.2 only; its port on 127.0.0.1 is held by
+     * a socket that never listens, so a connection there is refused
+     * whatever else runs on the machine (test_no_open_proxy). */
+    for (int tries = 0; which == FK_OTHER && s->other_guard < 0 && tries < 100; tries++) {
+        struct sockaddr_in b;
+        socklen_t blen = sizeof(b);
+        getsockname(fd, (struct sockaddr *)&b, &blen);
+        if ((s->other_guard = fk__bound("127.0.0.1", ntohs(b.sin_port))) < 0) {
+            close(fd);
+            if ((fd = fk__bound(addr, 0)) < 0 || listen(fd, 64) != 0) {
+                perror("fake DCOM server");
+                exit(2);
+            }
+        }
+    }
+    if (which == FK_OTHER && s->other_guard < 0) {
+        fprintf(stderr, "fake DCOM server: no port free on both 127.0.0.1 and %s\n", addr);
+        exit(2);
+    }
+    struct sockaddr_in a;
     socklen_t len = sizeof(a);
     getsockname(fd, (struct sockaddr *)&a, &len);
     s->listener[which] = h2o_evloop_socket_create(s->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -642,6 +673,7 @@ FK_FN void fk_start(struct fk_server *s, h2o_evloop_t *loop)
 {
     memset(s, 0, sizeof(*s));
     s->loop = loop;
+    s->other_guard = -1;
     s->port[FK_SCM] = fk__listen(s, FK_SCM, "127.0.0.1");
     s->port[FK_EP] = fk__listen(s, FK_EP, "127.0.0.1");
     s->port[FK_OTHER] = fk__listen(s, FK_OTHER, "127.0.0.2");
@@ -693,6 +725,8 @@ FK_FN void fk_stop(struct fk_server *s)
         wmgw_buf_dispose(&c->wbuf);
         free(c);
     }
+    if (s->other_guard >= 0)
+        close(s->other_guard);
     for (int i = 0; i < 3; i++) {
         h2o_socket_read_stop(s->listener[i]);
         h2o_socket_close(s->listener[i]);
