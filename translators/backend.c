@@ -61,6 +61,18 @@ static void free_secret(char *s)
     }
 }
 
+static void drop_secrets(struct wmgw_backend *b)
+{
+    free_secret(b->password);
+    b->password = NULL;
+    if (b->keytab != NULL) {
+        OPENSSL_cleanse(b->keytab, b->keytab_len);
+        free(b->keytab);
+    }
+    b->keytab = NULL;
+    b->keytab_len = 0;
+}
+
 static void free_backend(struct wmgw_backend *b)
 {
     free(b->name);
@@ -68,11 +80,7 @@ static void free_backend(struct wmgw_backend *b)
     free(b->ip);
     free(b->path);
     free(b->user);
-    free_secret(b->password);
-    if (b->keytab != NULL) {
-        OPENSSL_cleanse(b->keytab, b->keytab_len);
-        free(b->keytab);
-    }
+    drop_secrets(b);
     free(b->ca_file);
     free(b->tls_name);
     free(b->auth);
@@ -169,6 +177,16 @@ struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b)
     if (!ok) {
         free_backend(c);
         return NULL;
+    }
+    return c;
+}
+
+struct wmgw_backend *wmgw_backend_copy_without_secrets(const struct wmgw_backend *b)
+{
+    struct wmgw_backend *c = wmgw_backend_copy(b);
+    if (c != NULL) {
+        c->id = b->id;
+        drop_secrets(c);
     }
     return c;
 }

@@ -81,5 +81,9 @@ void wmgw_backend_unref(struct wmgw_backend *b);
 /* A deep copy (new id, refcnt 1), for changing a host without touching
  * calls in flight. */
 struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b);
+/* The same backend (same id, so pools still match it) without its
+ * secrets: for what outlives a call, such as a pooled DCOM session, which
+ * keeps only the key its authentication needs. */
+struct wmgw_backend *wmgw_backend_copy_without_secrets(const struct wmgw_backend *b);
 
 #endif

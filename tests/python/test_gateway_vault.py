@@ -419,11 +419,19 @@ def test_mapping_applies_to_dcom_hosts(gw, sim):
     assert "WBEM_E_ACCESS_DENIED" in r.text, r.text
 
 
-@pytest.mark.xfail(strict=True, reason="translators/wmi keeps a DCOM session's backend (and so its password) "
-                   "for the session's life; the vault secret leaves memory only when the pooled session closes")
 def test_dcom_sessions_hold_no_planted_secret(gw, sim):
-    """The same scan after DCOM calls ran as svc-a and svc-b (above).
-    Known to fail: see the xfail reason and the report."""
+    """The same scan after DCOM calls ran as svc-a and svc-b (above), while
+    their sessions are still pooled: a session keeps the NT hash NTLM
+    needs, never the password."""
+    def activations():
+        return sim.control.host(sim.hosts[1].name)["dcom"]["by_call"]["RemoteCreateInstance"]
+    assert read_security(gw, OPER_TOKEN, host="wmi").status_code == 403  # svc-b's session, pooled
+    before = activations()
     data, _ = dumpable_memory(gw.proc.pid)
-    found = [s for s in [SVC_A_PW, SVC_B_PW] if s.encode() in data]
+    found = [s for s in [SVC_A_PW, SVC_B_PW] if s.encode() in data or s.encode("utf-16-le") in data]
     assert found == [], "vault secrets in dumpable memory: %r" % found
+    # Control: the scan ran while the session lived (the next call reuses
+    # it: no new activation), and the scan reads the heap.
+    assert read_security(gw, OPER_TOKEN, host="wmi").status_code == 403
+    assert activations() == before
+    assert PASSWORD.encode() in data

@@ -75,8 +75,11 @@ struct wmgw_wmi_session {
     h2o_linklist_t all_link, pool_link;
     h2o_timeout_entry_t timer; /* idle or parked expiry */
     enum sess_state state;
-    struct wmgw_backend *b;    /* counted */
+    struct wmgw_backend *b;    /* counted; without the password (below) */
     char *user, *domain;
+    /* NTLM needs only the NT hash, also to sign in again on a new
+     * connection; the password is not kept past set_credentials. */
+    uint8_t nt_hash[16];
     struct wmgw_ntlm_client_config ntlm;
     struct wmgw_rpc_ntlm_config ntlm_rpc;
     struct wmgw_rpc_conn_config rpc;
@@ -241,6 +244,7 @@ static void session_free(struct wmgw_wmi_session *s)
         OPENSSL_cleanse(s->user, strlen(s->user));
     free(s->user);
     free(s->domain);
+    OPENSSL_cleanse(s->nt_hash, sizeof(s->nt_hash));
     free(s->login_ns);
     wmgw_buf_dispose(&s->stub);
     wmgw_buf_dispose(&s->q_stub);
@@ -710,10 +714,10 @@ static void on_activated(void *data, const uint8_t *stub, size_t len, const stru
     ready(s, rc == 0 ? NULL : &err);
 }
 
-/* "DOMAIN\user" is split for NTLM; "user@domain" (a UPN) goes as is. */
-static int set_credentials(struct wmgw_wmi_session *s, struct wmgw_backend_error *err)
+/* "DOMAIN\user" is split for NTLM; "user@domain" (a UPN) goes as is.
+ * b is the caller's backend, the only one here with the password. */
+static int set_credentials(struct wmgw_wmi_session *s, const struct wmgw_backend *b, struct wmgw_backend_error *err)
 {
-    const struct wmgw_backend *b = s->b;
     if (b->user == NULL || b->user[0] == '\0' || b->password == NULL)
         return wmgw_backend_error_set(err, WMGW_ECONFIG, "host %s: WMI over DCOM needs a user and a password",
                                       b->name ? b->name : "");
@@ -724,7 +728,12 @@ static int set_credentials(struct wmgw_wmi_session *s, struct wmgw_backend_error
         return wmgw_backend_error_set(err, WMGW_ENOMEM, "out of memory");
     s->ntlm.user = s->user;
     s->ntlm.domain = s->domain;
-    s->ntlm.password = b->password;
+    struct wmgw_err e;
+    wmgw_err_clear(&e);
+    int rc = wmgw_ntlm_nt_hash(b->password, s->nt_hash, &e);
+    if (rc != 0)
+        return wmgw_backend_error_set(err, rc, "host %s: %s", b->name ? b->name : "", e.message);
+    s->ntlm.nt_hash = s->nt_hash;
     s->ntlm_rpc.client = &s->ntlm;
     s->rpc.sec = &wmgw_rpc_ntlm_ops;
     s->rpc.sec_cfg = &s->ntlm_rpc;
@@ -734,11 +743,11 @@ static int set_credentials(struct wmgw_wmi_session *s, struct wmgw_backend_error
     return 0;
 }
 
-static int activate(struct wmgw_wmi_session *s, struct wmgw_backend_error *err)
+static int activate(struct wmgw_wmi_session *s, const struct wmgw_backend *b, struct wmgw_backend_error *err)
 {
     struct wmgw_err e;
     wmgw_err_clear(&e);
-    int rc = set_credentials(s, err);
+    int rc = set_credentials(s, b, err);
     if (rc != 0)
         return rc;
     uint16_t port = s->b->port ? s->b->port : WMGW_WMI_DEFAULT_PORT;
@@ -785,13 +794,13 @@ int wmgw_wmi_session_get(struct wmgw_transport *t, struct wmgw_backend *b, wmgw_
     if (s == NULL)
         return wmgw_backend_error_set(err, WMGW_ENOMEM, "out of memory");
     s->w = w;
-    s->b = wmgw_backend_ref(b);
+    s->b = wmgw_backend_copy_without_secrets(b);
     s->born = h2o_now(w->loop);
     s->state = S_ACTIVATING;
     wmgw_buf_init(&s->stub, WMGW_WMI_MAX_STUB);
     wmgw_buf_init(&s->q_stub, WMGW_WMI_MAX_STUB);
     h2o_linklist_insert(&w->all, &s->all_link);
-    int rc = activate(s, err);
+    int rc = s->b != NULL ? activate(s, b, err) : wmgw_backend_error_set(err, WMGW_ENOMEM, "out of memory");
     if (rc != 0) {
         session_free(s);
         return rc;
