@@ -182,10 +182,9 @@ int wmgw_caller_authenticate(struct wmgw_request *r, struct wmgw_err *err)
         return wmgw_err_set(err, WMGW_EAUTH, "authentication scheme %.*s is not supported", (int)(slen > 32 ? 32 : slen),
                             scheme);
     }
-    /* The token or password is used up: wiped where the request holds it
-     * (the connection's input buffer for HTTP/1, the pool for HTTP/2), so
-     * it is not left in memory a core dump would keep. */
-    OPENSSL_cleanse((char *)cred, clen);
+    /* The token or password is used up: not left in memory a core dump
+     * would keep (caller_wipe.c says where it can be found). */
+    wmgw_caller_wipe_credential(req, (char *)cred, clen);
     if (rc != 0)
         return WMGW_EAUTH;
     struct wmgw_principal *pp = h2o_mem_alloc_pool(&req->pool, sizeof(*pp));

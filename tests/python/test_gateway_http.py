@@ -257,6 +257,18 @@ def test_h2c_many_streams_on_one_connection(gw):
             assert json.loads(body)["type"] == "urn:wmgw:problem:not-found"
 
 
+def test_h2c_client_that_indexes_authorization(gw, monkeypatch):
+    """A client may put Authorization in its HPACK table (RFC 7541 7.1.3
+    advises against it; python-h2 and curl never index it, so python-h2's
+    rule is switched off here): its later requests name the header by index,
+    and the gateway must not have wiped the table's copy when it checked the
+    first one."""
+    import h2.utilities
+    monkeypatch.setattr(h2.utilities, "_secure_headers", lambda headers, flags: headers)
+    answers = gwclient.h2_requests(gw.port, ["/v1/whoami"] * 6)
+    assert [a[0] for a in answers] == [200] * 6, answers
+
+
 def test_h2_over_tls_with_alpn(tls_gw, tmp_path):
     url = "https://127.0.0.1:%d" % tls_gw.tls_port
     path = inst_path("odd", CIMV2, "Win32_Service", Name="WinRM")
