@@ -10,10 +10,12 @@
  *   - mlock'ed where the process may (RLIMIT_MEMLOCK), so they are not
  *     written to swap; when mlock is refused the secret still works and
  *     wmgw_secret_is_locked() says so;
- *   - wiped with OPENSSL_cleanse and unmapped by wmgw_secret_free().
+ *   - wiped with OPENSSL_cleanse by wmgw_secret_free(), then unmapped, or
+ *     kept for the next secret (one-page secrets, a few dozen of them).
  *
- * One mapping per secret costs a page (4 KiB) and four system calls; secrets
- * are few and short-lived (a backend handshake), so that is cheap.
+ * One mapping per secret costs a page (4 KiB) and four system calls when it
+ * is new; a vault-backed call reveals its credential every time, so freed
+ * pages are reused rather than unmapped (secret.c says why).
  *
  * SECURITY
  *      This protects the copies that wmgw makes on purpose.  It cannot
