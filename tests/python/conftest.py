@@ -165,10 +165,14 @@ class LineTool:
 class Relay:
     """A TCP relay on 127.0.0.1 that forwards to target (address, port) and
     keeps every byte it saw in each direction (up: client to server, down:
-    server to client), for tests that assert on the wire."""
+    server to client), for tests that assert on the wire.  With a gate (a
+    threading.Event), each connection is held, unanswered, until the gate is
+    set: `arrived` is set when the first one is waiting (a slow server)."""
 
-    def __init__(self, target):
+    def __init__(self, target, gate=None):
         self.target = target
+        self.gate = gate
+        self.arrived = threading.Event()
         self.up = bytearray()
         self.down = bytearray()
         self.lsock = socket.socket()
@@ -188,11 +192,17 @@ class Relay:
             except OSError:
                 return
             self.connections += 1
-            s = socket.create_connection(self.target)
-            for a, b, buf in ((c, s, self.up), (s, c, self.down)):
-                t = threading.Thread(target=self.pump, args=(a, b, buf, self.lock), daemon=True)
-                t.start()
-                self.threads.append(t)
+            threading.Thread(target=self.forward, args=(c,), daemon=True).start()
+
+    def forward(self, c):
+        if self.gate is not None:
+            self.arrived.set()
+            self.gate.wait()
+        s = socket.create_connection(self.target)
+        for a, b, buf in ((c, s, self.up), (s, c, self.down)):
+            t = threading.Thread(target=self.pump, args=(a, b, buf, self.lock), daemon=True)
+            t.start()
+            self.threads.append(t)
 
     @staticmethod
     def pump(a, b, buf, lock):

@@ -57,7 +57,18 @@ static int channel_bindings(SSL *ssl, uint8_t cb[WMGW_GSS_CB_MAX], size_t *len, 
     return rc;
 }
 
-int wmgw_auth_conn_new(const struct wmgw_backend *b, struct ssl_st *ssl, struct wmgw_auth_conn **out,
+int wmgw_auth_conn_bindings(const struct wmgw_backend *b, struct ssl_st *ssl, uint8_t cb[WMGW_GSS_CB_MAX],
+                            size_t *cb_len, struct wmgw_err *err)
+{
+    *cb_len = 0;
+    if (!b->tls || !b->channel_binding)
+        return 0;
+    if (ssl == NULL)
+        return wmgw_err_set(err, WMGW_EINTERNAL, "no TLS session to take channel bindings from");
+    return channel_bindings(ssl, cb, cb_len, err);
+}
+
+int wmgw_auth_conn_new(const struct wmgw_backend *b, const uint8_t *cb, size_t cb_len, struct wmgw_auth_conn **out,
                        struct wmgw_err *err)
 {
     struct wmgw_backend_credential c;
@@ -73,15 +84,6 @@ int wmgw_auth_conn_new(const struct wmgw_backend *b, struct ssl_st *ssl, struct 
     else if ((size_t)snprintf(spn, sizeof(spn), "HTTP/%s", b->tls_name != NULL ? b->tls_name : b->address) >=
              sizeof(spn))
         return wmgw_err_set(err, WMGW_ECONFIG, "the host's name is too long for a service principal");
-    uint8_t cb[WMGW_GSS_CB_MAX];
-    size_t cb_len = 0;
-    if (b->tls && b->channel_binding) {
-        if (ssl == NULL)
-            return wmgw_err_set(err, WMGW_EINTERNAL, "no TLS session to take channel bindings from");
-        int rc = channel_bindings(ssl, cb, &cb_len, err);
-        if (rc != 0)
-            return rc;
-    }
     struct wmgw__auth_cred *cred;
     int rc = wmgw__auth_cred_get(mech_of(s), identity, &c, &cred, err);
     if (rc != 0)

@@ -55,6 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/gss.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -108,12 +109,20 @@ int wmgw_auth_http_identity(enum wmgw_auth_http_scheme s, const struct wmgw_back
 
 struct wmgw_auth_conn;
 
-/* A context for backend b on a new connection; ssl is the connection's
- * TLS session (NULL over http), whose server certificate provides the
- * channel bindings.  Gets (or creates: KDC traffic for Kerberos) the
- * shared GSSAPI credential.  Errors: WMGW_EAUTH, WMGW_ECONFIG,
- * WMGW_EBACKEND (KDC unreachable), with err's message for the caller. */
-int wmgw_auth_conn_new(const struct wmgw_backend *b, struct ssl_st *ssl, struct wmgw_auth_conn **out,
+/* The channel bindings a context for backend b on this connection gives:
+ * from the server certificate of ssl, the connection's TLS session (NULL
+ * over http); none (*cb_len 0) over http or with channel binding off.  On
+ * the loop thread, which owns ssl. */
+int wmgw_auth_conn_bindings(const struct wmgw_backend *b, struct ssl_st *ssl, uint8_t cb[WMGW_GSS_CB_MAX],
+                            size_t *cb_len, struct wmgw_err *err);
+
+/* A context for backend b on a new connection, with the bindings above.
+ * Gets (or creates: KDC traffic for Kerberos) the shared GSSAPI
+ * credential: may block, so Kerberos and Negotiate call it off the loop
+ * (offload.c) together with the first wmgw_auth_conn_authorization.
+ * Errors: WMGW_EAUTH, WMGW_ECONFIG, WMGW_EBACKEND (KDC unreachable), with
+ * err's message for the caller. */
+int wmgw_auth_conn_new(const struct wmgw_backend *b, const uint8_t *cb, size_t cb_len, struct wmgw_auth_conn **out,
                        struct wmgw_err *err);
 void wmgw_auth_conn_free(struct wmgw_auth_conn *a);
 

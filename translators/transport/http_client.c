@@ -46,7 +46,10 @@ enum phase {
     P_FAILING,    /* failed before any I/O; the callback waits for the next loop turn */
     P_CONNECTING, /* TCP connect and TLS handshake */
     P_EXCHANGING, /* request out, response in */
+    P_AUTHENTICATING, /* a Kerberos/Negotiate first token is made off the loop (offload.c) */
 };
+
+struct auth_job;
 
 struct wmgw_http_exchange {
     h2o_linklist_t link; /* in t->exchanges until the callback */
@@ -64,6 +67,7 @@ struct wmgw_http_exchange {
     struct wmgw_buf plain; /* the caller's body */
     char ctype[128];       /* the caller's Content-Type ("" none) */
     struct wmgw_buf wire;
+    struct auth_job *job; /* the first token being made, or NULL */
     wmgw_http_cb cb;
     void *data;
     struct wmgw_buf out; /* the request bytes (credentials: wiped when freed) */
@@ -82,8 +86,11 @@ static void start(struct wmgw_http_exchange *x);
 
 /* --- end of an exchange --------------------------------------------------------- */
 
+static void detach_job(struct wmgw_http_exchange *x);
+
 static void free_exchange(struct wmgw_http_exchange *x)
 {
+    detach_job(x);
     wmgw_http_parser_dispose(&x->parser);
     wmgw_buf_dispose(&x->resp.body);
     if (x->out.data != NULL)
@@ -183,6 +190,9 @@ static void on_timer(h2o_timeout_entry_t *entry)
     if (x->phase == P_CONNECTING)
         fail_now(x, WMGW_ETIMEDOUT, "connecting to %s port %u took over %u ms", x->b->address, x->b->port,
                  x->connect_ms);
+    else if (x->phase == P_AUTHENTICATING)
+        fail_now(x, WMGW_ETIMEDOUT, "%s port %u: no Kerberos ticket within %u ms (is the KDC slow or unreachable?)",
+                 x->b->address, x->b->port, x->timeout_ms);
     else
         fail_now(x, WMGW_ETIMEDOUT, "no complete response from %s port %u within %u ms", x->b->address,
                  x->b->port, x->timeout_ms);
@@ -222,6 +232,59 @@ static SSL *conn_ssl(struct wmgw__conn *c)
     return p->ssl_ctx == c->ssl_ctx && p->ossl != NULL && SSL_get_SSL_CTX(p->ossl) == c->ssl_ctx ? p->ossl : NULL;
 }
 
+/* The channel bindings of x's connection (none over http). */
+static int conn_bindings(struct wmgw_http_exchange *x, uint8_t cb[WMGW_GSS_CB_MAX], size_t *cb_len,
+                         struct wmgw_err *e)
+{
+    SSL *ssl = x->b->tls ? conn_ssl(x->conn) : NULL;
+    *cb_len = 0;
+    if (x->b->tls && x->b->channel_binding && ssl == NULL)
+        return wmgw_err_set(e, WMGW_EINTERNAL, "cannot reach the TLS session for channel bindings");
+    return wmgw_auth_conn_bindings(x->b, ssl, cb, cb_len, e);
+}
+
+/* x->wire becomes the start of a handshake leg: the request line, Host
+ * and an empty body; the Authorization line and the blank line follow. */
+static int handshake_head(struct wmgw_http_exchange *x)
+{
+    x->handshaking = true;
+    wmgw_buf_reset(&x->wire);
+    int rc = wmgw_buf_add(&x->wire, x->out.data, x->head_end);
+    return rc == 0 ? wmgw_buf_addstr(&x->wire, "Content-Length: 0\r\n") : rc;
+}
+
+/* x->wire becomes the request itself, on an established context: its
+ * body encrypted when the host encrypts. */
+static int request_with_body(struct wmgw_http_exchange *x, struct wmgw_err *e)
+{
+    struct wmgw__conn *c = x->conn;
+    struct wmgw_buf enc;
+    char ctype[160];
+    const struct wmgw_buf *body = &x->plain;
+    snprintf(ctype, sizeof(ctype), "%s", x->ctype);
+    x->handshaking = false;
+    wmgw_buf_reset(&x->wire);
+    int rc = wmgw_buf_add(&x->wire, x->out.data, x->head_end);
+    wmgw_buf_init(&enc, x->wire.max);
+    if (rc == 0 && wmgw_auth_conn_encrypts(c->auth)) {
+        rc = wmgw_auth_conn_encrypt(c->auth, x->plain.data != NULL ? x->plain.data : "", x->plain.len, &enc, ctype,
+                                    sizeof(ctype), e);
+        body = &enc;
+    }
+    if (rc == 0)
+        rc = wmgw_buf_printf(&x->wire, "Content-Length: %zu\r\n", body->len);
+    if (rc == 0 && ctype[0] != '\0')
+        rc = wmgw_buf_printf(&x->wire, "Content-Type: %s\r\n", ctype);
+    if (rc == 0)
+        rc = wmgw_buf_add(&x->wire, x->out.data + x->head_end, x->out.len - x->head_end);
+    if (rc == 0)
+        rc = wmgw_buf_addstr(&x->wire, "\r\n");
+    if (rc == 0 && body->len > 0)
+        rc = wmgw_buf_add(&x->wire, body->data, body->len);
+    wmgw_buf_dispose(&enc);
+    return rc;
+}
+
 /* Writes the next bytes for x's connection into x->wire: a handshake leg
  * (an empty POST with the next token; challenge is the host's 401 value,
  * NULL at first) or, once the context is established, the request, its
@@ -237,45 +300,20 @@ static int auth_prepare(struct wmgw_http_exchange *x, const char *challenge)
         return WMGW_ECONN;
     }
     if (c->auth == NULL) {
-        SSL *ssl = x->b->tls ? conn_ssl(c) : NULL;
-        if (x->b->tls && x->b->channel_binding && ssl == NULL)
-            rc = wmgw_err_set(&e, WMGW_EINTERNAL, "cannot reach the TLS session for channel bindings");
-        else
-            rc = wmgw_auth_conn_new(x->b, ssl, &c->auth, &e);
+        uint8_t cb[WMGW_GSS_CB_MAX];
+        size_t cb_len;
+        rc = conn_bindings(x, cb, &cb_len, &e);
+        if (rc == 0)
+            rc = wmgw_auth_conn_new(x->b, cb, cb_len, &c->auth, &e);
     }
-    wmgw_buf_reset(&x->wire);
-    if (rc == 0)
-        rc = wmgw_buf_add(&x->wire, x->out.data, x->head_end);
     if (rc == 0 && !wmgw_auth_conn_established(c->auth)) {
-        x->handshaking = true;
-        rc = wmgw_buf_addstr(&x->wire, "Content-Length: 0\r\n");
+        rc = handshake_head(x);
         if (rc == 0)
             rc = wmgw_auth_conn_authorization(c->auth, challenge, &x->wire, &e);
         if (rc == 0)
             rc = wmgw_buf_addstr(&x->wire, "\r\n");
     } else if (rc == 0) {
-        struct wmgw_buf enc;
-        char ctype[160];
-        const struct wmgw_buf *body = &x->plain;
-        snprintf(ctype, sizeof(ctype), "%s", x->ctype);
-        wmgw_buf_init(&enc, x->wire.max);
-        x->handshaking = false;
-        if (wmgw_auth_conn_encrypts(c->auth)) {
-            rc = wmgw_auth_conn_encrypt(c->auth, x->plain.data != NULL ? x->plain.data : "", x->plain.len, &enc,
-                                        ctype, sizeof(ctype), &e);
-            body = &enc;
-        }
-        if (rc == 0)
-            rc = wmgw_buf_printf(&x->wire, "Content-Length: %zu\r\n", body->len);
-        if (rc == 0 && ctype[0] != '\0')
-            rc = wmgw_buf_printf(&x->wire, "Content-Type: %s\r\n", ctype);
-        if (rc == 0)
-            rc = wmgw_buf_add(&x->wire, x->out.data + x->head_end, x->out.len - x->head_end);
-        if (rc == 0)
-            rc = wmgw_buf_addstr(&x->wire, "\r\n");
-        if (rc == 0 && body->len > 0)
-            rc = wmgw_buf_add(&x->wire, body->data, body->len);
-        wmgw_buf_dispose(&enc);
+        rc = request_with_body(x, &e);
     }
     if (rc != 0)
         snprintf(x->detail, sizeof(x->detail), "%s port %u: %s", x->b->address, x->b->port,
@@ -334,6 +372,112 @@ static bool auth_on_response(struct wmgw_http_exchange *x, bool reusable)
     return true;
 }
 
+/* --- the first Kerberos/Negotiate token, off the loop (offload.c) ---------------- */
+
+struct auth_job {
+    struct wmgw__job job;         /* first: what offload.c sees */
+    struct wmgw_http_exchange *x; /* loop side; NULL once the exchange ended */
+    struct wmgw_backend *b;       /* counted: outlives the exchange if need be */
+    uint8_t cb[WMGW_GSS_CB_MAX];
+    size_t cb_len;
+    struct wmgw_auth_conn *auth; /* made by run() */
+    struct wmgw_buf line;        /* its first Authorization line */
+    int rc;
+    struct wmgw_err err;
+};
+
+static void job_free(struct auth_job *j)
+{
+    wmgw_auth_conn_free(j->auth);
+    wmgw_buf_dispose(&j->line);
+    wmgw_backend_unref(j->b);
+    free(j);
+}
+
+static void job_run(struct wmgw__job *job)
+{
+    struct auth_job *j = (struct auth_job *)job;
+    j->rc = wmgw_auth_conn_new(j->b, j->cb, j->cb_len, &j->auth, &j->err);
+    if (j->rc == 0)
+        j->rc = wmgw_auth_conn_authorization(j->auth, NULL, &j->line, &j->err);
+}
+
+static void job_discard(struct wmgw__job *job)
+{
+    job_free((struct auth_job *)job);
+}
+
+/* Back on the loop: the connection gets the context and the first leg goes out. */
+static void job_done(struct wmgw__job *job)
+{
+    struct auth_job *j = (struct auth_job *)job;
+    struct wmgw_http_exchange *x = j->x;
+    if (x == NULL) {
+        job_free(j);
+        return;
+    }
+    x->job = NULL;
+    int rc = j->rc;
+    if (rc != 0) {
+        fail_now(x, rc, "%s port %u: %s", x->b->address, x->b->port,
+                 j->err.message[0] != '\0' ? j->err.message : wmgw_err_summary(rc));
+        job_free(j);
+        return;
+    }
+    x->conn->auth = j->auth;
+    j->auth = NULL;
+    rc = handshake_head(x);
+    if (rc == 0)
+        rc = wmgw_buf_add(&x->wire, j->line.data, j->line.len);
+    if (rc == 0)
+        rc = wmgw_buf_addstr(&x->wire, "\r\n");
+    job_free(j);
+    if (rc != 0) {
+        fail_now(x, rc, "%s port %u: no room for the Authorization header", x->b->address, x->b->port);
+        return;
+    }
+    x->wire_ready = true;
+    exchange(x);
+}
+
+static void detach_job(struct wmgw_http_exchange *x)
+{
+    if (x->job != NULL) {
+        x->job->x = NULL; /* job_done frees it */
+        x->job = NULL;
+    }
+}
+
+/* Kerberos and Negotiate may ask the KDC for tickets while making the
+ * first token of a new connection: that goes to offload.c, and exchange()
+ * goes on when it is back.  False: make it here (NTLM, a context already
+ * there, or no thread to run it). */
+static bool offload_first_token(struct wmgw_http_exchange *x)
+{
+    if ((x->scheme != WMGW_AUTH_HTTP_KERBEROS && x->scheme != WMGW_AUTH_HTTP_NEGOTIATE) || x->conn->auth != NULL)
+        return false;
+    struct auth_job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        return false;
+    wmgw_buf_init(&j->line, x->wire.max);
+    if (conn_bindings(x, j->cb, &j->cb_len, &j->err) != 0) {
+        job_free(j); /* auth_prepare meets the same failure and reports it */
+        return false;
+    }
+    j->job.run = job_run;
+    j->job.done = job_done;
+    j->job.discard = job_discard;
+    j->b = wmgw_backend_ref(x->b);
+    j->x = x;
+    if (wmgw__offload(x->t, &j->job) != 0) {
+        job_free(j);
+        return false;
+    }
+    x->job = j;
+    x->phase = P_AUTHENTICATING;
+    return true;
+}
+
 /* --- the exchange on a connected socket ----------------------------------------- */
 
 static void on_write(h2o_socket_t *sock, const char *err)
@@ -388,6 +532,8 @@ static void exchange(struct wmgw_http_exchange *x)
         return;
     }
     if (x->gss && !x->wire_ready) {
+        if (offload_first_token(x))
+            return;
         int rc = auth_prepare(x, NULL);
         if (rc != 0) {
             defer_failure(x, rc);

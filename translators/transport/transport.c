@@ -244,6 +244,7 @@ void wmgw_transport_free(struct wmgw_transport *t)
     if (t == NULL)
         return;
     wmgw__cancel_all(t);
+    wmgw__offload_close(t);
     for (unsigned i = 0; i < WMGW_TRANSPORT_SLOTS; i++)
         if (t->slots[i].data != NULL && t->slots[i].free != NULL)
             t->slots[i].free(t->slots[i].data);

@@ -83,6 +83,7 @@ struct wmgw_transport {
     struct wmgw__tls *tls;
     struct wmgw__store *stores;
     h2o_linklist_t exchanges; /* of wmgw_http_exchange.link, still to call back */
+    struct wmgw__mailbox *mailbox; /* offload.c: jobs finished off the loop; NULL until the first */
     struct wmgw_transport_stats stats;
     struct wmgw_transport_slot slots[WMGW_TRANSPORT_SLOTS]; /* other translators' per-worker state */
 };
@@ -101,6 +102,23 @@ void wmgw__conn_close(struct wmgw__conn *c);
 
 /* http_client.c: cancels every exchange still to call back. */
 void wmgw__cancel_all(struct wmgw_transport *t);
+
+/* offload.c: blocking work (a KDC exchange) on a process-wide thread
+ * pool.  run() goes on a pool thread, then done() on t's loop; when t is
+ * freed first, discard() instead, on whichever thread sees it.  A job
+ * may not touch loop objects in run() or discard(). */
+struct wmgw__mailbox;
+struct wmgw__job {
+    void (*run)(struct wmgw__job *job);
+    void (*done)(struct wmgw__job *job);
+    void (*discard)(struct wmgw__job *job);
+    struct wmgw__job *next;   /* private to offload.c */
+    struct wmgw__mailbox *box;
+};
+/* 0, or WMGW_ENOMEM (no thread, pipe or memory): then run it inline. */
+int wmgw__offload(struct wmgw_transport *t, struct wmgw__job *job);
+/* At transport free: jobs still out are discarded when they end. */
+void wmgw__offload_close(struct wmgw_transport *t);
 
 /* tls.c */
 /* The backend's client context (cached per backend id); 0, or
