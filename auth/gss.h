@@ -111,9 +111,20 @@ struct wmgw_gss_acceptor_config {
     const uint8_t *keytab;   /* its bytes */
     size_t keytab_len;
     const char *spn; /* optional: answer only as this service principal */
+    /* Or, instead of a keytab, NTLM inside SPNEGO (gss-ntlmssp): the file
+     * of users clients are checked against (gss-ntlmssp's "ntlmssp_keyfile",
+     * read again at every authentication; lines DOMAIN:USER:PASSWORD, or
+     * USER:UID:LM-HASH:NT-HASH:FLAGS: in smbpasswd form, which matches the
+     * user in any domain) and the NetBIOS computer name the challenges
+     * give.  Kerberos and NTLM cannot share one acceptor: gss-ntlmssp needs
+     * a host-based name, which would restrict Kerberos to one principal. */
+    const char *ntlm_users_file;
+    const char *ntlm_computer; /* required with ntlm_users_file */
 };
 
-/* An acceptor credential (Kerberos, raw or inside SPNEGO). */
+/* An acceptor credential: Kerberos, raw or inside SPNEGO (a keytab), or
+ * NTLM inside SPNEGO (ntlm_users_file); the client's name is then
+ * DOMAIN\user as the client sent it. */
 int wmgw_gss_acceptor_new(const struct wmgw_gss_acceptor_config *cfg, struct wmgw_gss_cred **out,
                           struct wmgw_err *err);
 

@@ -22,6 +22,9 @@
  *                        exactly Kerberos and NTLM
  *   acceptor             gss_acquire_cred_from({keytab: ...}) for
  *                        Kerberos and SPNEGO, SPNEGO limited to Kerberos
+ *   NTLM acceptor        gss_acquire_cred_from({ntlmssp_keyfile: the
+ *                        users file}) as "@COMPUTER" for SPNEGO and
+ *                        gss-ntlmssp, SPNEGO limited to NTLM
  *
  * SECURITY
  *      The password and keytab bytes are kept for renewal in heap memory
@@ -32,6 +35,7 @@
 #include "auth/gss_int.h"
 
 #include <ctype.h>
+#include <gssapi/gssapi_ntlmssp.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,8 +253,38 @@ static int acquire_with_keytab(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g,
     return 0;
 }
 
+/* gss-ntlmssp only reads a users file for an acceptor acquired with a
+ * host-based name.  "@COMPUTER" has no service part, so its challenges
+ * carry no target SPN (a client compares that with its own and fails on
+ * any difference) and COMPUTER is the NetBIOS name they give. */
+static int acquire_ntlm_acceptor(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
+{
+    gss_name_t name = GSS_C_NO_NAME;
+    int rc = import_name(c->ntlm_acceptor_name, GSS_C_NT_HOSTBASED_SERVICE, &name, err);
+    if (rc != 0)
+        return rc;
+    gss_key_value_element_desc el[1] = {{GSS_NTLMSSP_CS_KEYFILE, c->ntlm_users_file}};
+    gss_key_value_set_desc store = {1, el};
+    gss_OID_desc both[2] = {wmgw__gss_oid_spnego, wmgw__gss_oid_ntlm};
+    gss_OID_set_desc mechs = {2, both};
+    OM_uint32 minor, ignored, major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &mechs, GSS_C_ACCEPT,
+                                                            &store, &g->cred, NULL, NULL);
+    gss_release_name(&ignored, &name);
+    if (GSS_ERROR(major))
+        return wmgw__gss_error(err, WMGW_ECONFIG, major, minor, NULL, "NTLM acceptor credentials");
+    /* Without this SPNEGO would also offer whatever Kerberos keys the
+     * default keytab happens to hold. */
+    gss_OID_set_desc ntlm_only = {1, &wmgw__gss_oid_ntlm};
+    major = gss_set_neg_mechs(&minor, g->cred, &ntlm_only);
+    if (GSS_ERROR(major))
+        return wmgw__gss_error(err, WMGW_EINTERNAL, major, minor, NULL, "SPNEGO mechanisms of the NTLM acceptor");
+    return 0;
+}
+
 static int acquire_acceptor(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
 {
+    if (c->mech == WMGW_GSS_NTLM)
+        return acquire_ntlm_acceptor(c, g, err);
     char kt[4096];
     int rc = gen_keytab(c, g, kt, sizeof(kt), err);
     if (rc != 0)
@@ -346,6 +380,8 @@ void wmgw_gss_cred_free(struct wmgw_gss_cred *c)
     free(c->ntlm_name);
     free(c->keytab_path);
     free(c->spn);
+    free(c->ntlm_users_file);
+    free(c->ntlm_acceptor_name);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -418,9 +454,40 @@ int wmgw_gss_cred_new(const struct wmgw_gss_cred_config *cfg, struct wmgw_gss_cr
     return first_acquire(c, out, err);
 }
 
+/* NTLM inside SPNEGO from a users file (gss.h). */
+static int ntlm_acceptor_new(const struct wmgw_gss_acceptor_config *cfg, struct wmgw_gss_cred **out,
+                             struct wmgw_err *err)
+{
+    if (cfg->keytab_path != NULL || cfg->keytab != NULL || cfg->spn != NULL)
+        return wmgw_err_set(err, WMGW_EINVAL, "NTLM acceptor: a users file, without keytab or SPN");
+    if (cfg->ntlm_computer == NULL)
+        return wmgw_err_set(err, WMGW_EINVAL, "NTLM acceptor: no computer name");
+    int rc = check_name("NTLM users file", cfg->ntlm_users_file, err);
+    if (rc == 0)
+        rc = check_name("NTLM computer name", cfg->ntlm_computer, err);
+    if (rc == 0 && (strchr(cfg->ntlm_computer, '@') != NULL || strchr(cfg->ntlm_computer, '/') != NULL))
+        rc = wmgw_err_set(err, WMGW_EINVAL, "NTLM computer name: no '@' or '/'");
+    struct wmgw_gss_cred *c = NULL;
+    if (rc != 0 || (rc = cred_alloc(&c, err)) != 0)
+        return rc;
+    c->mech = WMGW_GSS_NTLM;
+    c->acceptor = true;
+    snprintf(c->name, sizeof(c->name), "%s", cfg->ntlm_computer);
+    c->ntlm_users_file = strdup(cfg->ntlm_users_file);
+    size_t n = strlen(cfg->ntlm_computer) + 2;
+    if (c->ntlm_users_file == NULL || (c->ntlm_acceptor_name = malloc(n)) == NULL) {
+        wmgw_gss_cred_free(c);
+        return wmgw_err_set(err, WMGW_ENOMEM, "out of memory");
+    }
+    snprintf(c->ntlm_acceptor_name, n, "@%s", cfg->ntlm_computer);
+    return first_acquire(c, out, err);
+}
+
 int wmgw_gss_acceptor_new(const struct wmgw_gss_acceptor_config *cfg, struct wmgw_gss_cred **out,
                           struct wmgw_err *err)
 {
+    if (cfg->ntlm_users_file != NULL)
+        return ntlm_acceptor_new(cfg, out, err);
     if ((cfg->keytab_path != NULL) == (cfg->keytab != NULL))
         return wmgw_err_set(err, WMGW_EINVAL, "acceptor: give a keytab path or keytab bytes, not %s",
                             cfg->keytab ? "both" : "neither");

@@ -53,6 +53,8 @@ struct wmgw_gss_cred {
     size_t keytab_len;
     char *keytab_path; /* acceptor from a file */
     char *spn;         /* acceptor restricted to one principal */
+    char *ntlm_users_file;    /* NTLM acceptor: gss-ntlmssp's users file */
+    char *ntlm_acceptor_name; /* NTLM acceptor: "@COMPUTER" (gss_cred.c says why) */
 };
 
 /* Takes a reference on the current generation, acquiring again first when

@@ -1,7 +1,8 @@
 /*
  * fuzz_sim_auth: arbitrary bytes as the value of an Authorization header
  * reaching the simulator's WS-Management front (tests/sim/auth_header.c):
- * the "Scheme token" split and the strict base64 decoding, then, for
+ * the "Scheme token" split (or the whole certificate secprofile URI,
+ * which alone has no token) and the strict base64 decoding, then, for
  * "Basic", the user:password check against a one-user fleet
  * (sim_auth_basic_step in server.c), on a plain and on an encrypted-only
  * host.  Tokens of the other schemes go to auth/ntlm.h and auth/gss.h,
@@ -39,7 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wmgw_buf_init(&tok, SIM_AUTH_MAX_TOKEN);
     int rc = sim_auth_header_parse((const char *)data, size, scheme, &tok, &err);
     if (rc == 0) {
-        if (strlen(scheme) >= SIM_AUTH_MAX_SCHEME || tok.len == 0 || tok.len > SIM_AUTH_MAX_TOKEN)
+        /* Only the certificate secprofile comes without a token. */
+        bool mutual = strcmp(scheme, SIM_AUTH_MUTUAL) == 0;
+        if (strlen(scheme) >= SIM_AUTH_MAX_SCHEME || (tok.len == 0) != mutual || tok.len > SIM_AUTH_MAX_TOKEN ||
+            (mutual && (size != strlen(SIM_AUTH_MUTUAL_URI) || memcmp(data, SIM_AUTH_MUTUAL_URI, size) != 0)))
             abort();
         if (strcasecmp(scheme, "Basic") == 0) {
             for (int enc = 0; enc < 2; enc++) {

@@ -135,9 +135,7 @@ def get_winrm(g, name):
 # --- through the gateway --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["ntlm-enc", "krb-enc", "nego-enc", pytest.param("nego-ntlm-enc", marks=pytest.mark.xfail(
-    strict=True, reason="wmsim accepts NTLM raw under Negotiate but not inside SPNEGO (Windows takes both): "
-                        "'accepting the client: An unsupported mechanism was requested'")), "ntlm-open"])
+@pytest.mark.parametrize("name", ["ntlm-enc", "krb-enc", "nego-enc", "nego-ntlm-enc", "ntlm-open"])
 def test_encrypted_http(gw, fleet, name):
     i = get_winrm(gw, name)
     assert i["Name"] == "WinRM"

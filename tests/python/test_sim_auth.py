@@ -184,6 +184,7 @@ def krb5_token_oid(scheme):
 
 
 NTLM_OID = gssapi.OID.from_int_seq("1.3.6.1.4.1.311.2.2.10")
+SPNEGO_OID = gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
 
 
 class GssAuth(requests.auth.AuthBase):
@@ -194,10 +195,11 @@ class GssAuth(requests.auth.AuthBase):
     connection; optional channel bindings; and what pywinrm's Encryption
     needs (wrap_winrm / unwrap_winrm) on top."""
 
-    def __init__(self, scheme="Negotiate", cbt=None, ntlm=None):
+    def __init__(self, scheme="Negotiate", cbt=None, ntlm=None, spnego=False):
         self.scheme = scheme
         self.cbt = cbt
         self.ntlm = ntlm
+        self.spnego = spnego  # with ntlm: NTLM inside SPNEGO, as MIT's Negotiate without Kerberos sends it
         self.ctx = None
 
     def __call__(self, r):
@@ -209,9 +211,11 @@ class GssAuth(requests.auth.AuthBase):
             creds, mech = None, krb5_token_oid(self.scheme)
             if self.ntlm:
                 user = gssapi.Name(self.ntlm[0], gssapi.NameType.user)
+                mech = SPNEGO_OID if self.spnego else NTLM_OID
                 creds = gssapi.raw.acquire_cred_with_password(user, self.ntlm[1].encode(), usage="initiate",
-                                                              mechs=[NTLM_OID]).creds
-                mech = NTLM_OID
+                                                              mechs=[mech]).creds
+                if self.spnego:
+                    gssapi.raw.set_neg_mechs(creds, [NTLM_OID])
             self.ctx = gssapi.SecurityContext(name=name, usage="initiate", mech=mech, flags=flags,
                                               channel_bindings=cb, creds=creds)
             tok = self.ctx.step()
@@ -239,7 +243,7 @@ class GssAuth(requests.auth.AuthBase):
         req.headers["Authorization"] = "%s %s" % (self.scheme, base64.b64encode(out).decode())
         again = resp.connection.send(req, **kw)  # the same keep-alive connection
         again.history.append(resp)
-        return again
+        return self.on_response(again, **kw)  # SPNEGO's last token (mechListMIC) comes with the answer
 
     def wrap_winrm(self, host, message):
         if self.ntlm:  # gss-ntlmssp has no wrap_iov: its wrap token is the signature, then the sealed data
@@ -258,14 +262,14 @@ class GssAuth(requests.auth.AuthBase):
         return iov[1].value
 
 
-def gss_client(endpoint, scheme="Negotiate", encrypt=True, cbt=None, ntlm=None):
+def gss_client(endpoint, scheme="Negotiate", encrypt=True, cbt=None, ntlm=None, spnego=False):
     """pywinrm's protocol and Encryption over GssAuth."""
     c = client(endpoint, "kerberos", username=None, password=None, kerberos_hostname_override=SERVICE_HOST,
                message_encryption="never")
     t = c.protocol.transport
     t.session = requests.Session()
     t.session.verify = False
-    t.session.auth = GssAuth(scheme, cbt, ntlm)
+    t.session.auth = GssAuth(scheme, cbt, ntlm, spnego)
     if encrypt:
         t.setup_encryption()  # the body-less POST that authenticates, then Encryption(session, 'kerberos')
         if scheme == "Kerberos":
@@ -533,3 +537,253 @@ def test_wire_control_clear_exchange_is_visible(asim):
     finally:
         relay.close()
     assert b"Envelope" in bytes(relay.up) and b"Win32_Service" in bytes(relay.down)
+
+
+# --- NTLM inside SPNEGO (tests/sim/auth_gss.c over gss-ntlmssp) ------------------------------
+#
+# What a Negotiate client without Kerberos sends: a SPNEGO NegTokenInit
+# listing NTLM with an NTLM NEGOTIATE, then a NegTokenResp with the
+# AUTHENTICATE (and a mechListMIC), then WinRM encryption with NTLM's
+# signature as the header.  ASIM (with a keytab) first tries Kerberos, which
+# refuses a list without it; NSIM (no keytab) goes to NTLM at once.  The
+# independent client is impacket's NTLM (NEGOTIATE, AUTHENTICATE, keys,
+# SIGN/SEAL) and NegTokenInit, with the NegTokenResp and the mechListMIC
+# done here from RFC 4178 / MS-SPNG; python-gssapi (MIT SPNEGO +
+# gss-ntlmssp, the gateway's stack) is the second client.
+
+BOB, BOB_PW = conftest.FILE_USERS[0]
+BOB_SID = "S-1-5-21-1111-2222-3333-2001"  # a plain user (Users): root\cimv2's default descriptor keeps it out
+NTLM_OID_DER = b"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
+ENCRYPTED_CT = 'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"'
+
+
+@pytest.fixture(scope="module")
+def nsim(tmp_path_factory, cert):
+    """One host, NEG-01: HTTP encrypt=required, HTTPS cbt=required; no
+    keytab; bob a plain user."""
+    ports = {}
+
+    def opts(address, port):
+        ports["NEG-01"] = conftest.free_port([address])
+        return ",https=%d,encrypt=required,cbt=required" % ports["NEG-01"]
+
+    s = conftest.start_fleet(tmp_path_factory.mktemp("wmsim-nego"),
+                             ["--tls-cert", str(cert[0]), "--tls-key", str(cert[1]), "--verbose",
+                              "--user-sid", "%s=%s,BU" % (BOB, BOB_SID)],
+                             nhosts=1, names=["NEG-01"], listen_opts=[opts])
+    yield AuthSim(s, ports)
+    s.process.stop()
+
+
+def der(tag, value):
+    n = len(value)
+    length = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
+        (n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + length + value
+
+
+def tlv(data):
+    """The first DER element of data: (tag, value, what follows)."""
+    tag, n, off = data[0], data[1], 2
+    if n & 0x80:
+        k = n & 0x7F
+        n, off = int.from_bytes(data[2:2 + k], "big"), 2 + k
+    assert len(data) >= off + n, "truncated DER"
+    return tag, data[off:off + n], data[off + n:]
+
+
+def neg_token_resp(tok):
+    """A NegTokenResp's fields by context tag: 0 negState, 1 supportedMech,
+    2 responseToken, 3 mechListMIC (each the inner value)."""
+    tag, seq, rest = tlv(tok)
+    assert tag == 0xA1 and not rest, tok[:8]
+    tag, body, _ = tlv(seq)
+    assert tag == 0x30
+    fields = {}
+    while body:
+        tag, value, body = tlv(body)
+        fields[tag & 0x1F] = tlv(value)[1]
+    return fields
+
+
+class SpnegoNtlm:
+    """impacket's NTLM inside SPNEGO over one keep-alive HTTP connection,
+    and WinRM message encryption with the session's keys."""
+
+    MECH_TYPES = der(0x30, der(0x06, NTLM_OID_DER))  # the DER the mechListMIC covers
+
+    def __init__(self, address, port, user=conftest.USER, password=conftest.PASSWORD, domain="WMSIM"):
+        import http.client
+        self.conn = http.client.HTTPConnection(address, port, timeout=30)
+        self.user, self.password, self.domain = user, password, domain
+
+    def post(self, body=b"", headers=()):
+        h = {"Content-Type": "application/soap+xml;charset=UTF-8"}
+        h.update(headers)
+        self.conn.request("POST", "/wsman", body=body, headers=h)
+        r = self.conn.getresponse()
+        return r, r.read()
+
+    @staticmethod
+    def negotiate_token(resp):
+        for v in resp.headers.get_all("WWW-Authenticate") or []:
+            if v.startswith("Negotiate "):
+                return base64.b64decode(v.split(" ", 1)[1])
+        return None
+
+    def authenticate(self, mech_list_mic=True):
+        """The two legs; returns the last answer's status.  On success the
+        server's final token is checked (accept-completed, and its
+        mechListMIC when we sent one) and the RC4 state reset after the
+        MICs (MS-SPNG 3.3.5.1)."""
+        from Cryptodome.Cipher import ARC4
+        from impacket import ntlm, spnego
+        type1 = ntlm.getNTLMSSPType1("", "", signingRequired=True, use_ntlmv2=True)
+        init = spnego.SPNEGO_NegTokenInit()
+        init["MechTypes"] = [spnego.TypesMech["NTLMSSP - Microsoft NTLM Security Support Provider"]]
+        # impacket leaves out the NEGOTIATE's Version field (legal without
+        # NTLMSSP_NEGOTIATE_VERSION), which gss-ntlmssp 1.2 insists on:
+        # the 8 zero bytes most clients send there (README, known gaps).
+        init["MechToken"] = self.type1 = type1.getData().ljust(40, b"\0")
+        tok = init.getData()
+        assert tok[0] == 0x60, "not a GSS-API initial context token"
+        r, _ = self.post(headers={"Authorization": "Negotiate " + base64.b64encode(tok).decode()})
+        assert r.status == 401, r.status
+        first = neg_token_resp(self.negotiate_token(r))
+        assert first[0] == b"\x01" and first[1] == NTLM_OID_DER, first  # accept-incomplete, NTLM
+        type2 = first[2]
+        assert type2[:8] == b"NTLMSSP\0" and type2[8] == 2
+        type3, key = ntlm.getNTLMSSPType3(type1, type2, self.user, self.password, self.domain, use_ntlmv2=True)
+        self.flags = type3["flags"]
+        assert self.flags & ntlm.NTLMSSP_NEGOTIATE_SEAL and self.flags & ntlm.NTLMSSP_NEGOTIATE_KEY_EXCH
+        self.sign_out, self.sign_in = ntlm.SIGNKEY(self.flags, key), ntlm.SIGNKEY(self.flags, key, "Server")
+        self.seal_out, self.seal_in = ntlm.SEALKEY(self.flags, key), ntlm.SEALKEY(self.flags, key, "Server")
+        self.rc4_out, self.rc4_in = ARC4.new(self.seal_out).encrypt, ARC4.new(self.seal_in).encrypt
+        self.seq_out = self.seq_in = 0
+        fields = der(0xA2, der(0x04, type3.getData()))
+        if mech_list_mic:
+            mic = ntlm.SIGN(self.flags, self.sign_out, self.MECH_TYPES, self.seq_out, self.rc4_out).getData()
+            self.seq_out += 1
+            fields += der(0xA3, der(0x04, mic))
+        resp = der(0xA1, der(0x30, fields))
+        r, _ = self.post(headers={"Authorization": "Negotiate " + base64.b64encode(resp).decode()})
+        if r.status != 200:
+            return r.status
+        last = neg_token_resp(self.negotiate_token(r))
+        assert last[0] == b"\x00", last  # accept-completed
+        if mech_list_mic:
+            want = ntlm.SIGN(self.flags, self.sign_in, self.MECH_TYPES, self.seq_in, self.rc4_in).getData()
+            assert last.get(3) == want, "the server's mechListMIC does not verify"
+            self.seq_in += 1
+            self.rc4_out, self.rc4_in = ARC4.new(self.seal_out).encrypt, ARC4.new(self.seal_in).encrypt
+        return r.status
+
+    def call(self, envelope_text):
+        """One encrypted request; returns (status, decrypted answer)."""
+        import struct
+        from impacket import ntlm
+        plain = envelope_text.encode()
+        sealed, sig = ntlm.SEAL(self.flags, self.sign_out, self.seal_out, plain, plain, self.seq_out, self.rc4_out)
+        self.seq_out += 1
+        body = (b"--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+                b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=%d\r\n"
+                b"--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n" % len(plain)
+                + struct.pack("<I", 16) + sig.getData() + sealed + b"--Encrypted Boundary--\r\n")
+        r, data = self.post(body, {"Content-Type": ENCRYPTED_CT})
+        assert r.headers["Content-Type"].startswith("multipart/encrypted"), (r.status, data[:300])
+        length = int(data.split(b"Length=", 1)[1].split(b"\r\n", 1)[0])
+        part = data.split(b"Content-Type: application/octet-stream\r\n", 1)[1]
+        hlen = struct.unpack("<I", part[:4])[0]
+        assert hlen == 16
+        header, sealed = part[4:20], part[20:20 + length]
+        assert part[20 + length:].startswith(b"--Encrypted Boundary--")
+        plain = self.rc4_in(sealed)
+        want = ntlm.MAC(self.flags, self.rc4_in, self.sign_in, self.seq_in, plain).getData()
+        assert header == want, "the answer's NTLM signature does not verify"
+        self.seq_in += 1
+        return r.status, plain.decode()
+
+
+def get_winrm_envelope(endpoint):
+    return simclient.envelope(simclient.GET, OS_URI, selectors={"Name": "WinRM"}, to=endpoint)
+
+
+@pytest.mark.parametrize("mech_list_mic", [True, False])
+@pytest.mark.parametrize("which", ["nsim", "asim"])
+def test_spnego_ntlm_impacket_encrypted(request, which, mech_list_mic):
+    """impacket speaks SPNEGO+NTLM, then one encrypted Get and another on
+    the same connection, each decrypted and its signature checked."""
+    sim = request.getfixturevalue(which)
+    name = "NEG-01" if which == "nsim" else "ENC-01"
+    h = sim.hosts[name]
+    c = SpnegoNtlm(h.address, h.port)
+    assert c.authenticate(mech_list_mic) == 200
+    for _ in range(2):
+        status, text = c.call(get_winrm_envelope(h.endpoint)[0])
+        assert status == 200, text[:500]
+        props = simclient.read_props(simclient.Reply(text).first)
+        assert props["Name"] == "WinRM"
+
+
+def test_spnego_ntlm_impacket_wrong_password_is_401(nsim):
+    h = nsim.hosts["NEG-01"]
+    assert SpnegoNtlm(h.address, h.port, password="wrong").authenticate() == 401
+    assert SpnegoNtlm(h.address, h.port, user="nobody").authenticate() == 401
+    assert SpnegoNtlm(h.address, h.port).authenticate() == 200  # and the right one is let in
+
+
+@pytest.mark.parametrize("which", ["nsim", "asim"])
+def test_spnego_ntlm_gssapi_encrypted(request, which):
+    """MIT SPNEGO + gss-ntlmssp on the client side (the gateway's stack),
+    through pywinrm's Encryption."""
+    sim = request.getfixturevalue(which)
+    c = gss_client(sim.http("NEG-01" if which == "nsim" else "ENC-01"), ntlm=(conftest.USER, conftest.PASSWORD),
+                   spnego=True)
+    exercise(c)
+    ctx = c.protocol.transport.session.auth.ctx
+    assert ctx.complete and ctx.mech == NTLM_OID
+
+
+def test_spnego_ntlm_gssapi_wrong_password_is_401(nsim):
+    refused_401(lambda: exercise(gss_client(nsim.http("NEG-01"), ntlm=(conftest.USER, "wrong"), spnego=True)))
+
+
+def test_spnego_ntlm_user_without_rights_same_fault_as_raw_ntlm(nsim):
+    """bob authenticates (the caller is WMSIM\\bob) and the host refuses him
+    the namespace exactly as over raw NTLM; alice, an administrator, reads."""
+    h = nsim.hosts["NEG-01"]
+    raw = client(h.endpoint, "ntlm", username=BOB, password=BOB_PW, message_encryption="always")
+    want = raw.fault(simclient.GET, OS_URI, selectors={"Name": "WinRM"})
+    assert want.subcode_qname()[1] == "AccessDenied", want
+    c = SpnegoNtlm(h.address, h.port, user=BOB, password=BOB_PW)
+    assert c.authenticate() == 200
+    status, text = c.call(get_winrm_envelope(h.endpoint)[0])
+    got = simclient.Fault(status, text)
+    assert (status, got.subcode_qname(), got.wsman_code, got.reason) == \
+        (want.status, want.subcode_qname(), want.wsman_code, want.reason)
+    g = gss_client(h.endpoint, ntlm=(BOB, BOB_PW), spnego=True)
+    f = g.fault(simclient.GET, OS_URI, selectors={"Name": "WinRM"})
+    assert (f.status, f.subcode_qname(), f.wsman_code) == (want.status, want.subcode_qname(), want.wsman_code)
+    a = SpnegoNtlm(h.address, h.port)
+    assert a.authenticate() == 200 and a.call(get_winrm_envelope(h.endpoint)[0])[0] == 200
+
+
+def test_spnego_ntlm_https_cbt_required(nsim):
+    """gss-ntlmssp's acceptor checks the client's bindings; a client without
+    any is refused by auth/gss_ctx.c (no GSS_C_CHANNEL_BOUND_FLAG)."""
+    h = nsim.hosts["NEG-01"]
+    url, port = nsim.https("NEG-01"), nsim.https_ports["NEG-01"]
+    ntlm_user = (conftest.USER, conftest.PASSWORD)
+    exercise(gss_client(url, encrypt=False, ntlm=ntlm_user, spnego=True, cbt=tls_server_end_point(h.address, port)))
+    refused_401(lambda: gss_client(url, encrypt=False, ntlm=ntlm_user, spnego=True).identify())
+    refused_401(lambda: gss_client(url, encrypt=False, ntlm=ntlm_user, spnego=True,
+                                   cbt=b"tls-server-end-point:" + b"\0" * 32).identify())
+
+
+def test_spnego_kerberos_still_kerberos(asim, kdc):
+    """With a keytab, a SPNEGO client offering Kerberos and NTLM gets
+    Kerberos (mutual authentication), not the NTLM fallback."""
+    c = gss_client(asim.http("ENC-01"))
+    exercise(c)
+    ctx = c.protocol.transport.session.auth.ctx
+    assert ctx.mech == gssapi.MechType.kerberos, ctx.mech

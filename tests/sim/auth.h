@@ -8,10 +8,13 @@
  *     auth_header.c  "Scheme base64" of an Authorization header
  *     auth_conn.c    per-connection state, freed when the socket closes
  *     auth_ntlm.c    NTLM (raw under Negotiate or NTLM) with auth/ntlm.h
- *     auth_gss.c     Kerberos, raw or in SPNEGO, with a keytab (auth/gss.h)
+ *     auth_gss.c     Kerberos, raw or in SPNEGO, with a keytab, and NTLM
+ *                    in SPNEGO (auth/gss.h over gss-ntlmssp)
+ *     auth_ntlm_users.c  the users file and per-host acceptors of the latter
  *     crypt.c        multipart/encrypted bodies (auth/winrm_crypt.h) and
  *                    the encrypted-only policy
  *     tls.c          HTTPS listeners and the tls-server-end-point bindings
+ *     auth_cert.c    client certificates (the https/mutual secprofile)
  *
  * NTLM and Kerberos authenticate the connection, not the request: the
  * security context and its session keys belong to struct sim_conn, and a
@@ -44,6 +47,12 @@ struct sim_host;
 
 #define SIM_AUTH_MAX_TOKEN (64 * 1024) /* decoded bytes of one Authorization token */
 #define SIM_AUTH_MAX_SCHEME 16
+/* The Authorization value of WinRM certificate authentication (the
+ * WS-Management mutual https secprofile), and the name the scheme table
+ * gives it: '/' cannot be in a scheme sent as "Scheme token", so no other
+ * header can reach that row. */
+#define SIM_AUTH_MUTUAL_URI "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual"
+#define SIM_AUTH_MUTUAL "https/mutual"
 
 /* Channel-binding hardening of an HTTPS host (WinRM's CbtHardeningLevel). */
 enum sim_cbt {
@@ -96,8 +105,9 @@ struct sim_auth_call {
 
 /* auth_header.c: splits "Scheme base64" (one or more spaces between,
  * none elsewhere) and decodes the token into tok (at most
- * SIM_AUTH_MAX_TOKEN bytes).  scheme gets the scheme as sent.  WMGW_EINVAL
- * with a message for anything else. */
+ * SIM_AUTH_MAX_TOKEN bytes).  scheme gets the scheme as sent.  The exact
+ * SIM_AUTH_MUTUAL_URI gives scheme SIM_AUTH_MUTUAL and an empty token.
+ * WMGW_EINVAL with a message for anything else. */
 int sim_auth_header_parse(const char *value, size_t len, char scheme[SIM_AUTH_MAX_SCHEME], struct wmgw_buf *tok,
                           struct wmgw_err *err);
 
@@ -106,10 +116,35 @@ int sim_auth_basic_step(struct sim_auth_call *call);     /* server.c */
 int sim_auth_ntlm_step(struct sim_auth_call *call);      /* auth_ntlm.c */
 int sim_auth_gss_step(struct sim_auth_call *call);       /* auth_gss.c */
 int sim_auth_negotiate_step(struct sim_auth_call *call); /* auth_ntlm.c: NTLMSSP or GSSAPI by content */
+int sim_auth_cert_step(struct sim_auth_call *call);      /* auth_cert.c: the verified client certificate */
+
+/* auth_cert.c: one --cert-map "UPN=USER" (UPN "*": any verified
+ * certificate); USER must be a user of the fleet.  WMGW_EINVAL with a
+ * message otherwise. */
+struct sim_cert_map {
+    char *upn;
+    char *user;
+};
+int sim_auth_cert_map_add(struct sim_server *s, const char *spec, struct wmgw_err *err);
+void sim_auth_cert_maps_free(struct sim_server *s);
+/* The certificate's UPN (subjectAltName otherName 1.3.6.1.4.1.311.20.2.3,
+ * a UTF8String) into out; "" when it has none.  WMGW_EINVAL for one that
+ * is too long, holds a NUL or is not a UTF8String. */
+#define SIM_AUTH_UPN_MAX 512
+int sim_auth_cert_upn(struct x509_st *cert, char out[SIM_AUTH_UPN_MAX], struct wmgw_err *err);
+/* The user name a UPN maps to (exact, case-insensitive, before "*"), or NULL. */
+const char *sim_auth_cert_map_find(const struct sim_server *s, const char *upn);
 
 /* auth_gss.c: the keytab acceptor (--keytab), loaded once at start. */
 int sim_auth_gss_load(struct sim_server *s, const char *keytab, struct wmgw_err *err);
 void sim_auth_gss_unload(struct sim_server *s);
+/* auth_ntlm_users.c: the fleet's users as gss-ntlmssp's users file
+ * (s->ntlm_users), made once at start, closed at the end with the
+ * acceptors; the NTLM-in-SPNEGO acceptor of a host (NULL and err when it
+ * cannot be made). */
+int sim_auth_ntlm_users_load(struct sim_server *s, struct wmgw_err *err);
+void sim_auth_ntlm_users_unload(struct sim_server *s);
+struct wmgw_gss_cred *sim_auth_ntlm_acceptor(struct sim_server *s, const struct sim_host *h, struct wmgw_err *err);
 
 /* tls.c: the TLS context of HTTPS listeners (--tls-cert/--tls-key) and
  * the channel bindings its certificate gives. */
@@ -119,6 +154,12 @@ int sim_tls_load(struct sim_server *s, const char *cert_file, const char *key_fi
  * gss_channel_bindings_struct NTLM hashes; *app: its application data. */
 bool sim_tls_bindings(const struct sim_server *s, const struct sim_auth_call *call, const uint8_t **app,
                       size_t *app_len, const uint8_t **flat, size_t *flat_len);
+/* tls.c: --client-ca: HTTPS listeners ask for (never demand) a client
+ * certificate and verify it against FILE; the verdict is kept for
+ * auth_cert.c, the handshake goes on either way.  After sim_tls_load. */
+int sim_tls_client_ca(struct sim_server *s, const char *file, struct wmgw_err *err);
+/* The OpenSSL connection of the request's HTTPS socket, or NULL. */
+struct ssl_st *sim_tls_ssl(const struct sim_server *s, h2o_req_t *req);
 
 /* crypt.c: the request body as the operations see it.  Decrypts an
  * encrypted body into plain (then *encrypted = true), or leaves a clear

@@ -3,7 +3,8 @@
  * "Scheme token68" (RFC 7235), split and decoded for the scheme rows of
  * server.c.  Every scheme WinRM knows puts base64 after its name (Basic:
  * user:password; Negotiate, NTLM, Kerberos: a security token), so one
- * bounded parser serves all of them.  Fuzzed by tests/fuzz/fuzz_sim_auth.c.
+ * bounded parser serves all of them; certificate authentication sends
+ * a secprofile URI instead, recognized whole.  Fuzzed by tests/fuzz/fuzz_sim_auth.c.
  */
 #include "tests/sim/auth.h"
 
@@ -15,6 +16,12 @@ int sim_auth_header_parse(const char *value, size_t len, char scheme[SIM_AUTH_MA
                           struct wmgw_err *err)
 {
     size_t i = 0;
+    /* Certificate authentication names a secprofile, not "Scheme token". */
+    if (len == strlen(SIM_AUTH_MUTUAL_URI) && memcmp(value, SIM_AUTH_MUTUAL_URI, len) == 0) {
+        memcpy(scheme, SIM_AUTH_MUTUAL, sizeof(SIM_AUTH_MUTUAL));
+        wmgw_buf_reset(tok);
+        return 0;
+    }
     while (i < len && value[i] != ' ') {
         char c = value[i];
         /* A scheme is an HTTP token; WinRM's are letters only. */

@@ -59,8 +59,8 @@ static const char usage[] =
     "                         CbtHardeningLevel: none (default), when-supported\n"
     "                         (checked when the client sends it), required\n"
     "\n"
-    "Users (HTTP Basic and NTLM for WS-Management, NTLM for DCOM; at least one\n"
-    "is required):\n"
+    "Users (HTTP Basic and NTLM, raw or inside SPNEGO, for WS-Management, NTLM\n"
+    "for DCOM; at least one is required):\n"
     "  --user NAME:PASSWORD   a local account on every host; repeat for more\n"
     "  --users FILE           NAME:PASSWORD lines ('#' starts a comment)\n"
     "  --user-sid NAME=SID[,GROUP...]\n"
@@ -74,6 +74,10 @@ static const char usage[] =
     "                         principal with a valid ticket is let in\n"
     "  --tls-cert FILE        PEM certificate (chain) of the HTTPS listeners\n"
     "  --tls-key FILE         its PEM private key\n"
+    "  --client-ca FILE       HTTPS listeners ask for a client certificate and\n"
+    "                         verify it against these PEM CAs (certificate auth)\n"
+    "  --cert-map UPN=USER    a certificate whose subjectAltName UPN is UPN (\"*\":\n"
+    "                         any verified one) authenticates as USER; repeat\n"
     "\n"
     "Data and limits:\n"
     "  --fixtures DIR         CIM fixture directory (default: the bundled one)\n"
@@ -256,10 +260,13 @@ int main(int argc, char **argv)
         {"keytab", required_argument, 0, 'K'},      {"tls-cert", required_argument, 0, 'C'},
         {"tls-key", required_argument, 0, 'k'},
         {"user-sid", required_argument, 0, 'S'},
+        {"client-ca", required_argument, 0, 'A'},   {"cert-map", required_argument, 0, 'M'},
         {0, 0, 0, 0}};
     struct sim_fleet fleet = {.bench_instances = 1000};
     const char *first = "127.0.1.1", *dialect = NULL, *control = NULL;
-    const char *keytab = NULL, *tls_cert = NULL, *tls_key = NULL;
+    const char *keytab = NULL, *tls_cert = NULL, *tls_key = NULL, *client_ca = NULL;
+    const char *cert_maps[64]; /* --cert-map, added once the users are known */
+    size_t ncert_maps = 0;
     long nhosts = 0, port = 5985, max_env_kb = 500;
     bool spread = false, verbose = false, dcom_only = false;
     long dcom = 0; /* activation port of --hosts; -1: the default 135 */
@@ -312,6 +319,14 @@ int main(int argc, char **argv)
         case 'K': keytab = optarg; break;
         case 'C': tls_cert = optarg; break;
         case 'k': tls_key = optarg; break;
+        case 'A': client_ca = optarg; break;
+        case 'M':
+            if (ncert_maps == sizeof(cert_maps) / sizeof(cert_maps[0])) {
+                fputs("wmsim: too many --cert-map\n", stderr);
+                return 2;
+            }
+            cert_maps[ncert_maps++] = optarg;
+            break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs("Try 'wmsim --help'.\n", stderr); return 2;
         }
@@ -343,9 +358,17 @@ int main(int argc, char **argv)
         return 2;
     }
     if ((keytab != NULL && sim_auth_gss_load(&server, keytab, &err) != 0) ||
-        (tls_cert != NULL && sim_tls_load(&server, tls_cert, tls_key, &err) != 0)) {
+        sim_auth_ntlm_users_load(&server, &err) != 0 ||
+        (tls_cert != NULL && sim_tls_load(&server, tls_cert, tls_key, &err) != 0) ||
+        (client_ca != NULL && sim_tls_client_ca(&server, client_ca, &err) != 0)) {
         fprintf(stderr, "wmsim: %s\n", err.message);
         return 1;
+    }
+    for (size_t i = 0; i < ncert_maps; i++) {
+        if (sim_auth_cert_map_add(&server, cert_maps[i], &err) != 0) {
+            fprintf(stderr, "wmsim: %s\n", err.message);
+            return 2;
+        }
     }
     for (size_t i = 0; i < fleet.nhosts; i++) {
         struct sim_host *h = &fleet.hosts[i];
@@ -402,6 +425,8 @@ int main(int argc, char **argv)
     }
     free(fleet.users);
     sim_auth_gss_unload(&server);
+    sim_auth_ntlm_users_unload(&server);
+    sim_auth_cert_maps_free(&server);
     SSL_CTX_free(server.tls);
     xmlCleanupParser();
     return 0;

@@ -71,6 +71,7 @@ static const struct sim_auth_scheme auth_schemes[] = {
     {"Negotiate", "Negotiate", false, sim_auth_negotiate_step}, /* NTLMSSP (auth_ntlm.c) or GSSAPI */
     {"NTLM", NULL, false, sim_auth_ntlm_step},
     {"Kerberos", "Kerberos", true, sim_auth_gss_step},
+    {SIM_AUTH_MUTUAL, NULL, false, sim_auth_cert_step}, /* client certificates (auth_cert.c) */
 };
 
 /* Runs the request's Authorization header through its scheme.  Without

@@ -23,12 +23,24 @@ struct sim_server {
      * of --tls-cert and its channel bindings (application data, and as the
      * flattened gss_channel_bindings_struct NTLM hashes). */
     struct wmgw_gss_cred *acceptor;
+    /* NTLM inside SPNEGO (auth_ntlm_users.c): the fleet's users as a
+     * gss-ntlmssp users file, a memfd named /proc/self/fd/N ("" = none),
+     * and each host's acceptor (by index in the fleet), made on first use. */
+    int ntlm_users_fd;
+    char ntlm_users[32];
+    struct wmgw_gss_cred **ntlm_acceptors;
     SSL_CTX *tls;
     h2o_accept_ctx_t wsman_tls_accept;
     uint8_t cb_app[WMGW_GSS_CB_MAX];
     size_t cb_app_len;
     uint8_t cb_flat[20 + WMGW_GSS_CB_MAX];
     size_t cb_flat_len;
+    /* Certificate authentication (auth_cert.c): --client-ca asks HTTPS
+     * clients for a certificate verified against it; --cert-map rows map
+     * a certificate's UPN ("*": any) to a user of the fleet. */
+    bool client_ca;
+    size_t ncert_maps;
+    struct sim_cert_map *cert_maps;
 };
 
 /* Prepares h2o and the handlers. */

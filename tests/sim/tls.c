@@ -11,7 +11,8 @@
  * (address types and lengths zero, then the application data's length
  * and bytes, little-endian), which is what NTLM's MsvAvChannelBindings
  * hashes.  Whether a request must prove them follows the host's cbt mode
- * (auth.h).
+ * (auth.h).  With --client-ca, listeners also ask for a client
+ * certificate (certificate authentication, auth_cert.c).
  */
 #include "auth/ntlm.h"
 #include "tests/sim/auth.h"
@@ -63,4 +64,52 @@ bool sim_tls_bindings(const struct sim_server *s, const struct sim_auth_call *ca
     *flat = s->cb_flat;
     *flat_len = s->cb_flat_len;
     return true;
+}
+
+/* Accepts every client certificate during the handshake: the verdict
+ * stays in SSL_get_verify_result() and auth_cert.c answers a failed one
+ * with 401, as WinRM does, instead of a broken handshake. */
+static int keep_verdict(int preverify_ok, X509_STORE_CTX *ctx)
+{
+    (void)preverify_ok;
+    (void)ctx;
+    return 1;
+}
+
+int sim_tls_client_ca(struct sim_server *s, const char *file, struct wmgw_err *err)
+{
+    if (s->tls == NULL)
+        return wmgw_err_set(err, WMGW_ECONFIG, "--client-ca needs --tls-cert and --tls-key");
+    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(file);
+    if (names == NULL || SSL_CTX_load_verify_locations(s->tls, file, NULL) != 1) {
+        sk_X509_NAME_pop_free(names, X509_NAME_free);
+        ERR_clear_error();
+        return wmgw_err_set(err, WMGW_ECONFIG, "--client-ca %s: no PEM certificates", file);
+    }
+    SSL_CTX_set_client_CA_list(s->tls, names);
+    /* Ask, do not demand: Basic, NTLM and Kerberos clients have none. */
+    SSL_CTX_set_verify(s->tls, SSL_VERIFY_PEER, keep_verdict);
+    SSL_CTX_set_session_id_context(s->tls, (const unsigned char *)"wmsim", 5);
+    s->client_ca = true;
+    return 0;
+}
+
+/* h2o 2.2.5 has no accessor for a socket's SSL: its private struct
+ * st_h2o_socket_ssl_t starts with the SSL_CTX and the SSL (as the
+ * gateway's caller_cert.c reads it); used only when both point back to
+ * our own context. */
+struct h2o_ssl_head {
+    SSL_CTX *ssl_ctx;
+    SSL *ossl;
+};
+
+SSL *sim_tls_ssl(const struct sim_server *s, h2o_req_t *req)
+{
+    h2o_socket_t *sock = req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    if (sock == NULL || sock->ssl == NULL || s->tls == NULL)
+        return NULL;
+    const struct h2o_ssl_head *head = (const struct h2o_ssl_head *)sock->ssl;
+    if (head->ssl_ctx != s->tls || head->ossl == NULL || SSL_get_SSL_CTX(head->ossl) != s->tls)
+        return NULL;
+    return head->ossl;
 }
