@@ -121,7 +121,7 @@ static const struct row rows[] = {
     {"host", "dcom-auth-level", K_AUTHLEVEL, BCK(dcom_auth_level), 0, 0, 0, "privacy",
      "dcom: RPC authentication level, privacy (sign and seal) or integrity (sign)"},
     {"host", "auth", K_STRING, BCK(auth), 0, 0, 0, "negotiate if domain is set, else basic",
-     "basic, ntlm, kerberos or negotiate (WS-Management)"},
+     "basic, ntlm, kerberos, negotiate or certificate (WS-Management; certificate: https, a vault credential)"},
     {"host", "domain", K_STRING, BCK(domain), 0, 0, 0, "", "NTLM domain / Kerberos realm of user"},
     {"host", "spn", K_STRING, BCK(spn), 0, 0, 0, "HTTP/<tls-name or address>", "service principal (Kerberos)"},
     {"host", "encryption", K_STRING, BCK(encryption), 0, 0, 0, "auto",

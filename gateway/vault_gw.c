@@ -172,6 +172,51 @@ static struct wmgw_backend *keytab_backend(const struct wmgw_backend *hb, const 
     return b;
 }
 
+/* A backend like the host's that presents a client certificate (WinRM
+ * certificate authentication): https and auth unset or "certificate",
+ * else refused (409) before any connection, naming host and credential.
+ * The PEM texts go into the backend, whose free wipes them; the TLS layer
+ * loads them into this backend id's client context (transport/tls.c). */
+static struct wmgw_backend *certificate_backend(const struct wmgw_backend *hb, const char *id,
+                                                const struct wmgw_vault_revealed *rv, struct wmgw_err *err)
+{
+    if (hb->protocol == WMGW_PROTO_DCOM || !hb->tls) {
+        wmgw_err_set(err, WMGW_ECONFLICT, "credential %s is a certificate: host %s needs WS-Management over https",
+                     id, hb->name);
+        return NULL;
+    }
+    if (hb->auth != NULL && strcasecmp(hb->auth, "certificate") != 0) {
+        wmgw_err_set(err, WMGW_ECONFLICT, "credential %s is a certificate: host %s has auth = %s (want certificate)",
+                     id, hb->name, hb->auth);
+        return NULL;
+    }
+    struct wmgw_backend *b = wmgw_backend_copy(hb);
+    if (b == NULL)
+        return NULL;
+    free(b->user); /* the host maps the certificate to its user */
+    b->user = NULL;
+    OPENSSL_cleanse(b->password, b->password ? strlen(b->password) : 0);
+    free(b->password);
+    b->password = NULL;
+    b->cert_pem = malloc(rv->cert_pem_len + 1);
+    b->key_pem = malloc(rv->key_pem_len + 1);
+    if (hb->auth == NULL)
+        b->auth = strdup("certificate");
+    if (b->cert_pem == NULL || b->key_pem == NULL || b->auth == NULL) {
+        wmgw_backend_unref(b);
+        wmgw_err_set(err, WMGW_ENOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(b->cert_pem, rv->cert_pem, rv->cert_pem_len);
+    b->cert_pem[rv->cert_pem_len] = '\0';
+    b->cert_pem_len = rv->cert_pem_len;
+    memcpy(b->key_pem, rv->key_pem, rv->key_pem_len);
+    b->key_pem[rv->key_pem_len] = '\0';
+    b->key_pem_len = rv->key_pem_len;
+    b->id = stable_id(hb->id, id, rv->info.version, b->id);
+    return b;
+}
+
 /* A backend like the host's, as the credential's user. */
 static struct wmgw_backend *credential_backend(const struct wmgw_backend *hb, const char *id,
                                                struct wmgw_vault_info *info, struct wmgw_err *err)
@@ -187,9 +232,18 @@ static struct wmgw_backend *credential_backend(const struct wmgw_backend *hb, co
             *info = rv.info;
         goto out;
     }
+    if (rv.info.kind == WMGW_VAULT_CERTIFICATE) {
+        if ((b = certificate_backend(hb, id, &rv, err)) != NULL)
+            *info = rv.info;
+        goto out;
+    }
     if (rv.info.kind != WMGW_VAULT_PASSWORD) {
-        wmgw_err_set(err, WMGW_EUNSUPPORTED, "credential %s is a %s: hosts take passwords and keytabs only", id,
-                     wmgw_vault_kind_name(rv.info.kind));
+        wmgw_err_set(err, WMGW_EUNSUPPORTED, "credential %s is a %s: hosts take passwords, keytabs and certificates",
+                     id, wmgw_vault_kind_name(rv.info.kind));
+        goto out;
+    }
+    if (hb->auth != NULL && strcasecmp(hb->auth, "certificate") == 0) {
+        wmgw_err_set(err, WMGW_ECONFLICT, "credential %s is a password: host %s has auth = certificate", id, hb->name);
         goto out;
     }
     if ((b = wmgw_backend_copy(hb)) == NULL)

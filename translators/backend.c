@@ -61,6 +61,33 @@ static void free_secret(char *s)
     }
 }
 
+/* A PEM text of known length (certificate credentials): wiped, freed. */
+static void free_blob(char **p, size_t *len)
+{
+    if (*p != NULL) {
+        OPENSSL_cleanse(*p, *len);
+        free(*p);
+    }
+    *p = NULL;
+    *len = 0;
+}
+
+/* Copies a PEM text of known length (NUL-terminated too, for OpenSSL's
+ * BIOs and for logs that must never see it: it is never printed). */
+static bool dup_blob(char **dst, size_t *dst_len, const char *src, size_t len)
+{
+    *dst = NULL;
+    *dst_len = 0;
+    if (src == NULL)
+        return true;
+    if ((*dst = malloc(len + 1)) == NULL)
+        return false;
+    memcpy(*dst, src, len);
+    (*dst)[len] = '\0';
+    *dst_len = len;
+    return true;
+}
+
 static void drop_secrets(struct wmgw_backend *b)
 {
     free_secret(b->password);
@@ -71,6 +98,8 @@ static void drop_secrets(struct wmgw_backend *b)
     }
     b->keytab = NULL;
     b->keytab_len = 0;
+    free_blob(&b->cert_pem, &b->cert_pem_len);
+    free_blob(&b->key_pem, &b->key_pem_len);
 }
 
 static void free_backend(struct wmgw_backend *b)
@@ -174,6 +203,8 @@ struct wmgw_backend *wmgw_backend_copy(const struct wmgw_backend *b)
             c->keytab_len = b->keytab_len;
         }
     }
+    ok = dup_blob(&c->cert_pem, &c->cert_pem_len, b->cert_pem, b->cert_pem_len) && ok;
+    ok = dup_blob(&c->key_pem, &c->key_pem_len, b->key_pem, b->key_pem_len) && ok;
     if (!ok) {
         free_backend(c);
         return NULL;

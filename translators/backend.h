@@ -43,6 +43,14 @@ struct wmgw_backend {
     char *password;
     uint8_t *keytab;
     size_t keytab_len;
+    /* A vault certificate credential (auth = certificate, https only):
+     * PEM certificate chain and PEM private key, loaded into the TLS
+     * client context of this backend id (transport/tls.c).  Wiped when
+     * freed, like the password and keytab. */
+    char *cert_pem;
+    size_t cert_pem_len;
+    char *key_pem;
+    size_t key_pem_len;
     /* TLS: CA bundle to trust (NULL: system default) and the name the
      * certificate must carry (NULL: address). */
     char *ca_file;

@@ -32,6 +32,8 @@ const char *wmgw_auth_http_scheme_name(enum wmgw_auth_http_scheme s)
         return "kerberos";
     case WMGW_AUTH_HTTP_NEGOTIATE:
         return "negotiate";
+    case WMGW_AUTH_HTTP_CERTIFICATE:
+        return "certificate";
     default:
         return "none";
     }
@@ -40,7 +42,8 @@ const char *wmgw_auth_http_scheme_name(enum wmgw_auth_http_scheme s)
 static int parse_scheme(const char *s, enum wmgw_auth_http_scheme *out)
 {
     static const enum wmgw_auth_http_scheme all[] = {WMGW_AUTH_HTTP_BASIC, WMGW_AUTH_HTTP_NTLM,
-                                                     WMGW_AUTH_HTTP_KERBEROS, WMGW_AUTH_HTTP_NEGOTIATE};
+                                                     WMGW_AUTH_HTTP_KERBEROS, WMGW_AUTH_HTTP_NEGOTIATE,
+                                                     WMGW_AUTH_HTTP_CERTIFICATE};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (strcasecmp(s, wmgw_auth_http_scheme_name(all[i])) == 0) {
             *out = all[i];
@@ -53,6 +56,12 @@ bool wmgw_auth_http_credential(const struct wmgw_backend *b, struct wmgw_backend
 {
     /* The vault's resolved credential takes the place of these fields. */
     memset(out, 0, sizeof(*out));
+    if (b->cert_pem != NULL) { /* a certificate names no user: the host maps it to one */
+        out->user = b->user != NULL ? b->user : "";
+        out->cert_pem = b->cert_pem;
+        out->cert_pem_len = b->cert_pem_len;
+        return true;
+    }
     if (b->user == NULL || b->user[0] == '\0')
         return false;
     out->user = b->user;
@@ -72,6 +81,8 @@ static enum wmgw_auth_http_scheme scheme_with_account(const struct wmgw_backend 
     enum wmgw_auth_http_scheme s;
     if (b->auth != NULL && b->auth[0] != '\0' && parse_scheme(b->auth, &s) == 0)
         return s;
+    if (b->cert_pem != NULL)
+        return WMGW_AUTH_HTTP_CERTIFICATE;
     /* Only the domain key switches: a DOMAIN\user that worked with Basic
      * before keeps working the same. */
     return b->domain != NULL && b->domain[0] != '\0' ? WMGW_AUTH_HTTP_NEGOTIATE : WMGW_AUTH_HTTP_BASIC;
@@ -86,7 +97,7 @@ enum wmgw_auth_http_scheme wmgw_auth_http_scheme(const struct wmgw_backend *b)
 bool wmgw_auth_http_encrypts(const struct wmgw_backend *b)
 {
     enum wmgw_auth_http_scheme s = wmgw_auth_http_scheme(b);
-    if (s == WMGW_AUTH_HTTP_NONE || s == WMGW_AUTH_HTTP_BASIC)
+    if (s == WMGW_AUTH_HTTP_NONE || s == WMGW_AUTH_HTTP_BASIC || s == WMGW_AUTH_HTTP_CERTIFICATE)
         return false;
     if (b->encryption != NULL && strcasecmp(b->encryption, "always") == 0)
         return true;
@@ -95,12 +106,32 @@ bool wmgw_auth_http_encrypts(const struct wmgw_backend *b)
     return !b->tls;
 }
 
+/* auth = certificate: the certificate only ever comes from the vault (a
+ * host credential or a mapping), and only a TLS handshake can present it. */
+static int validate_certificate(const struct wmgw_backend *b, struct wmgw_err *err)
+{
+    if (!b->tls)
+        return wmgw_err_set(err, WMGW_ECONFIG, "host %s: auth = certificate needs https (tls = true)", b->name);
+    if (b->user != NULL || b->password != NULL)
+        return wmgw_err_set(err, WMGW_ECONFIG,
+                            "host %s: auth = certificate takes no user or password: the certificate comes from a "
+                            "vault credential", b->name);
+    if (b->encryption != NULL && strcasecmp(b->encryption, "always") == 0)
+        return wmgw_err_set(err, WMGW_ECONFIG,
+                            "host %s: encryption = always needs auth = ntlm, kerberos or negotiate (TLS protects "
+                            "certificate authentication)", b->name);
+    return 0;
+}
+
 int wmgw_auth_http_validate(const struct wmgw_backend *b, bool account_from_vault, struct wmgw_err *err)
 {
     enum wmgw_auth_http_scheme s = WMGW_AUTH_HTTP_NONE;
     if (b->auth != NULL && parse_scheme(b->auth, &s) != 0)
-        return wmgw_err_set(err, WMGW_ECONFIG, "host %s: auth: want basic, ntlm, kerberos or negotiate, not \"%.40s\"",
+        return wmgw_err_set(err, WMGW_ECONFIG,
+                            "host %s: auth: want basic, ntlm, kerberos, negotiate or certificate, not \"%.40s\"",
                             b->name, b->auth);
+    if (s == WMGW_AUTH_HTTP_CERTIFICATE)
+        return validate_certificate(b, err);
     const char *e = b->encryption;
     if (e != NULL && strcasecmp(e, "auto") != 0 && strcasecmp(e, "always") != 0 && strcasecmp(e, "never") != 0)
         return wmgw_err_set(err, WMGW_ECONFIG, "host %s: encryption: want auto, always or never, not \"%.40s\"",
@@ -138,8 +169,12 @@ int wmgw_auth_http_identity(enum wmgw_auth_http_scheme s, const struct wmgw_back
                             size_t size)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
-    const void *secret = c->password != NULL ? (const void *)c->password : (const void *)c->keytab;
-    size_t len = c->password != NULL ? strlen(c->password) : c->keytab != NULL ? c->keytab_len : 0;
+    const void *secret = c->password != NULL ? (const void *)c->password
+                         : c->keytab != NULL ? (const void *)c->keytab
+                                             : (const void *)c->cert_pem;
+    size_t len = c->password != NULL ? strlen(c->password)
+                 : c->keytab != NULL ? c->keytab_len
+                                     : c->cert_pem != NULL ? c->cert_pem_len : 0;
     if (EVP_Digest(secret != NULL ? secret : "", len, md, NULL, EVP_sha256(), NULL) != 1)
         return WMGW_ENOMEM;
     /* Basic sends the credential with every request: its connections

@@ -5,7 +5,10 @@
  * channel bindings over https.
  *
  * Host keys (gateway/config.c, fields of struct wmgw_backend):
- *     auth = basic | ntlm | kerberos | negotiate
+ *     auth = basic | ntlm | kerberos | negotiate | certificate
+ *         certificate: WinRM client-certificate authentication, https
+ *         only, the certificate and key from a vault credential (a host
+ *         whose vault credential is a certificate gets it by default);
  *         default: negotiate when the domain key is set, else basic,
  *         which is what every configuration written before these keys
  *         uses (a user written DOMAIN\user keeps going as Basic);
@@ -69,7 +72,12 @@ enum wmgw_auth_http_scheme {
     WMGW_AUTH_HTTP_NTLM,
     WMGW_AUTH_HTTP_KERBEROS,
     WMGW_AUTH_HTTP_NEGOTIATE,
+    WMGW_AUTH_HTTP_CERTIFICATE, /* TLS client certificate + the https/mutual secprofile header */
 };
+
+/* The Authorization value of certificate authentication: WS-Management's
+ * mutual https security profile (DSP0226), what WinRM and pywinrm use. */
+#define WMGW_AUTH_HTTP_MUTUAL "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual"
 
 /* "basic", "ntlm", ... */
 const char *wmgw_auth_http_scheme_name(enum wmgw_auth_http_scheme s);
@@ -82,6 +90,8 @@ struct wmgw_backend_credential {
     const char *password; /* either this ... */
     const uint8_t *keytab; /* ... or keytab bytes (Kerberos) */
     size_t keytab_len;
+    const char *cert_pem;  /* ... or a client certificate (its key stays in the backend) */
+    size_t cert_pem_len;
 };
 
 /* THE place a connection's credential comes from.  Returns false when the

@@ -796,6 +796,10 @@ static int format_request(struct wmgw_http_exchange *x, const struct wmgw_http_r
         snprintf(x->detail, sizeof(x->detail), "the host's user and domain are too long");
         return WMGW_ECONFIG;
     }
+    if (x->scheme == WMGW_AUTH_HTTP_CERTIFICATE && !b->tls) { /* the certificate goes in a TLS handshake */
+        snprintf(x->detail, sizeof(x->detail), "certificate authentication needs https");
+        return WMGW_ECONFIG;
+    }
     if (x->scheme == WMGW_AUTH_HTTP_BASIC && strchr(b->user, ':') != NULL) {
         snprintf(x->detail, sizeof(x->detail), "a user name with ':' cannot be sent with HTTP Basic");
         return WMGW_ECONFIG;
@@ -818,8 +822,12 @@ static int format_request(struct wmgw_http_exchange *x, const struct wmgw_http_r
         rc = wmgw_buf_printf(out, "Content-Length: %zu\r\n", req->body_len);
     if (rc == 0 && req->content_type != NULL)
         rc = wmgw_buf_printf(out, "Content-Type: %s\r\n", req->content_type);
+    /* Certificate: the TLS layer presented it; the header names the
+     * secprofile (WinRM's mutual https profile, as pywinrm sends it). */
     if (rc == 0 && x->cred != NULL)
-        rc = add_basic(out, b);
+        rc = x->scheme == WMGW_AUTH_HTTP_CERTIFICATE
+                 ? wmgw_buf_addstr(out, "Authorization: " WMGW_AUTH_HTTP_MUTUAL "\r\n")
+                 : add_basic(out, b);
     for (size_t i = 0; rc == 0 && i < req->nheaders; i++)
         rc = wmgw_buf_printf(out, "%s: %s\r\n", req->headers[i].name, req->headers[i].value);
     if (rc == 0)
@@ -848,7 +856,8 @@ struct wmgw_http_exchange *wmgw_http_send(struct wmgw_transport *t, struct wmgw_
     struct wmgw_backend_credential bc;
     if (!req->no_auth && wmgw_auth_http_credential(b, &bc)) {
         x->scheme = wmgw_auth_http_scheme(b);
-        x->gss = x->scheme != WMGW_AUTH_HTTP_BASIC && x->scheme != WMGW_AUTH_HTTP_NONE;
+        x->gss = x->scheme != WMGW_AUTH_HTTP_BASIC && x->scheme != WMGW_AUTH_HTTP_NONE &&
+                 x->scheme != WMGW_AUTH_HTTP_CERTIFICATE;
         if (wmgw_auth_http_identity(x->scheme, &bc, x->identity, sizeof(x->identity)) == 0)
             x->cred = x->identity;
     }

@@ -16,18 +16,26 @@
  * certificate, pinned).  Trust stores are loaded once per file and shared;
  * forgetting the last backend that uses one drops it, so a changed file
  * is read again.
+ *
+ * Client certificates (auth = certificate, a vault credential): the
+ * backend's PEM chain and key are read from memory into this backend id's
+ * context, checked to match, and from then on the key lives only inside
+ * OpenSSL (the backend's copy is wiped with the backend, backend.c).  A
+ * rotated credential is another backend id, hence another context.
  */
 #include "translators/transport/transport_int.h"
 #include "translators/backend.h"
 #include "util/err.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 static atomic_flag insecure_warned = ATOMIC_FLAG_INIT;
@@ -116,6 +124,55 @@ static void put_store(struct wmgw_transport *t, struct wmgw__store *store)
     free(store);
 }
 
+/* Loads b's client certificate chain (leaf first) and private key from
+ * memory into ctx.  The detail never carries PEM text, only what failed. */
+static int use_client_cert(SSL_CTX *ctx, const struct wmgw_backend *b, char *detail, size_t detail_size)
+{
+    const char *what = "the client certificate";
+    int rc = WMGW_ECONFIG;
+    EVP_PKEY *key = NULL;
+    X509 *x = NULL;
+    BIO *bio = NULL;
+    /* Read-only BIOs over the backend's bytes: no copy of the PEM to wipe. */
+    if (b->cert_pem_len > INT_MAX || b->key_pem == NULL || b->key_pem_len > INT_MAX ||
+        (bio = BIO_new_mem_buf(b->cert_pem, (int)b->cert_pem_len)) == NULL)
+        goto out;
+    if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL || SSL_CTX_use_certificate(ctx, x) != 1)
+        goto out;
+    X509_free(x);
+    what = "the client certificate chain";
+    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (SSL_CTX_add0_chain_cert(ctx, x) != 1) /* takes x on success */
+            goto out;
+    }
+    /* The chain ends where no PEM block starts; anything else is bad PEM. */
+    unsigned long e = ERR_peek_last_error();
+    if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE))
+        goto out;
+    ERR_clear_error();
+    BIO_free(bio);
+    /* A key needs no password callback: the vault keeps it unencrypted. */
+    what = "the client certificate's private key";
+    if ((bio = BIO_new_mem_buf(b->key_pem, (int)b->key_pem_len)) == NULL ||
+        (key = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"")) == NULL)
+        goto out;
+    /* OpenSSL compares the key with the certificate as it takes it. */
+    what = "the client certificate and its private key (they do not match)";
+    if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0) {
+        X509_free(x);
+        snprintf(detail, detail_size, "host %s: cannot use %s", b->name != NULL ? b->name : wmgw__tls_peer_name(b),
+                 what);
+    }
+    EVP_PKEY_free(key); /* the context holds its own reference */
+    BIO_free(bio);
+    ERR_clear_error();
+    return rc;
+}
+
 static int new_ctx(struct wmgw_transport *t, const struct wmgw_backend *b, struct wmgw__tls *e, char *detail,
                    size_t detail_size)
 {
@@ -133,6 +190,10 @@ static int new_ctx(struct wmgw_transport *t, const struct wmgw_backend *b, struc
         SSL_CTX_set_info_callback(ctx, drop_sni);
     e->ctx = ctx;
     e->store = NULL;
+    if (b->cert_pem != NULL && use_client_cert(ctx, b, detail, detail_size) != 0) {
+        SSL_CTX_free(ctx);
+        return WMGW_ECONFIG;
+    }
     if (b->tls_insecure) {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
         if (!atomic_flag_test_and_set(&insecure_warned))
