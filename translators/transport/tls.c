@@ -224,11 +224,46 @@ fail:
     return WMGW_ECONFIG;
 }
 
+static void free_entry(struct wmgw_transport *t, struct wmgw__tls *e);
+static void arm_sweep(struct wmgw_transport *t);
+
+/* Drops the contexts with a client key unused for tls_key_idle_ms, and
+ * comes back while any such context is left.  Connections that still use
+ * one hold their own reference. */
+static void on_sweep(h2o_timeout_entry_t *entry)
+{
+    struct wmgw_transport *t = H2O_STRUCT_FROM_MEMBER(struct wmgw_transport, tls_sweep, entry);
+    uint64_t now = h2o_now(t->loop);
+    bool left = false;
+    for (struct wmgw__tls **pe = &t->tls; *pe != NULL;) {
+        struct wmgw__tls *e = *pe;
+        if (e->holds_key && now - e->last_used >= t->tls_key_idle_ms) {
+            *pe = e->next;
+            free_entry(t, e);
+            continue;
+        }
+        left = left || e->holds_key;
+        pe = &e->next;
+    }
+    if (left)
+        arm_sweep(t);
+}
+
+static void arm_sweep(struct wmgw_transport *t)
+{
+    h2o_timeout_t *to = wmgw__timeout_get(t, t->tls_key_idle_ms);
+    if (to == NULL || h2o_timeout_is_linked(&t->tls_sweep))
+        return; /* without a timer the keys stay until the transport goes: no worse than before */
+    t->tls_sweep.cb = on_sweep;
+    h2o_timeout_link(t->loop, to, &t->tls_sweep);
+}
+
 int wmgw__tls_ctx(struct wmgw_transport *t, const struct wmgw_backend *b, SSL_CTX **out, char *detail,
                   size_t detail_size)
 {
     for (struct wmgw__tls *e = t->tls; e != NULL; e = e->next) {
         if (e->backend_id == b->id) {
+            e->last_used = h2o_now(t->loop);
             *out = e->ctx;
             return 0;
         }
@@ -244,8 +279,12 @@ int wmgw__tls_ctx(struct wmgw_transport *t, const struct wmgw_backend *b, SSL_CT
         return rc;
     }
     e->backend_id = b->id;
+    e->holds_key = b->cert_pem != NULL;
+    e->last_used = h2o_now(t->loop);
     e->next = t->tls;
     t->tls = e;
+    if (e->holds_key)
+        arm_sweep(t);
     *out = e->ctx;
     return 0;
 }
@@ -271,6 +310,7 @@ void wmgw__tls_forget(struct wmgw_transport *t, uint64_t backend_id)
 
 void wmgw__tls_free(struct wmgw_transport *t)
 {
+    h2o_timeout_unlink(&t->tls_sweep);
     while (t->tls != NULL) {
         struct wmgw__tls *e = t->tls;
         t->tls = e->next;

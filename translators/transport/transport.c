@@ -204,6 +204,7 @@ struct wmgw_transport *wmgw_transport_new(struct st_h2o_evloop_t *loop)
     if (t == NULL)
         return NULL;
     t->loop = loop;
+    t->tls_key_idle_ms = WMGW__TLS_KEY_IDLE_MS;
     h2o_timeout_init(loop, &t->zero, 0);
     h2o_linklist_init_anchor(&t->exchanges);
     return t;

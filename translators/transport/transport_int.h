@@ -72,7 +72,13 @@ struct wmgw__tls {
     uint64_t backend_id;
     SSL_CTX *ctx;
     struct wmgw__store *store; /* NULL for tls_insecure */
+    bool holds_key;            /* a client certificate's private key (tls.c) */
+    uint64_t last_used;        /* loop time, ms */
 };
+
+/* A context holding a client key is dropped after this long unused: the
+ * key of a rotated or deleted vault credential does not stay for good. */
+#define WMGW__TLS_KEY_IDLE_MS 60000
 
 struct wmgw_transport {
     h2o_evloop_t *loop;
@@ -84,6 +90,8 @@ struct wmgw_transport {
     struct wmgw__store *stores;
     h2o_linklist_t exchanges; /* of wmgw_http_exchange.link, still to call back */
     struct wmgw__mailbox *mailbox; /* offload.c: jobs finished off the loop; NULL until the first */
+    h2o_timeout_entry_t tls_sweep;  /* tls.c: drops idle contexts that hold keys */
+    unsigned tls_key_idle_ms;       /* WMGW__TLS_KEY_IDLE_MS; shorter in tests */
     struct wmgw_transport_stats stats;
     struct wmgw_transport_slot slots[WMGW_TRANSPORT_SLOTS]; /* other translators' per-worker state */
 };

@@ -16,6 +16,7 @@
 #include "translators/backend.h"
 #include "translators/transport/auth_http.h"
 #include "translators/transport/http_client.h"
+#include "translators/transport/transport_int.h"
 #include "util/err.h"
 
 #include <signal.h>
@@ -290,6 +291,52 @@ static void test_backend_and_scheme(void)
     wmgw_backend_unref(b);
 }
 
+static bool has_ctx(struct wmgw_transport *t, uint64_t backend_id)
+{
+    for (struct wmgw__tls *e = t->tls; e != NULL; e = e->next)
+        if (e->backend_id == backend_id)
+            return true;
+    return false;
+}
+
+/* A context holding a client key is dropped once unused for a while (a
+ * rotated or deleted credential's key must not stay in memory for good);
+ * one without a key is kept, and a key in use is kept. */
+static void test_idle_key_contexts_dropped(void)
+{
+    struct wmgw_transport *t = wmgw_transport_new(loop);
+    t->tls_key_idle_ms = 150;
+    serve(TLS1_3_VERSION);
+    struct wmgw_backend *keyed = cert_backend("one.pem", "one.key"), *busy = cert_backend("two-chain.pem", "two.key");
+    struct wmgw_backend *plain = cert_backend(NULL, NULL);
+    struct wmgw_http_request req = ts_post("x");
+    CHECK_INT(ts_exchange(loop, t, keyed, &req).err, 0);
+    CHECK_INT(ts_exchange(loop, t, busy, &req).err, 0);
+    SSL_CTX *ctx;
+    char detail[256];
+    CHECK_INT(wmgw__tls_ctx(t, plain, &ctx, detail, sizeof(detail)), 0);
+    CHECK(has_ctx(t, keyed->id) && has_ctx(t, busy->id) && has_ctx(t, plain->id));
+    for (int i = 0; i < 6; i++) { /* busy is used every 100 ms, keyed never again */
+        ts_run_for(loop, 100);
+        CHECK_INT(wmgw__tls_ctx(t, busy, &ctx, detail, sizeof(detail)), 0);
+    }
+    CHECK(!has_ctx(t, keyed->id));
+    CHECK(has_ctx(t, busy->id) && has_ctx(t, plain->id));
+    ts_run_for(loop, 400);
+    CHECK(!has_ctx(t, busy->id) && has_ctx(t, plain->id));
+    /* Dropped is not broken: a pooled connection keeps its own reference,
+     * and the next new connection makes a new context. */
+    serve(TLS1_3_VERSION);
+    CHECK_INT(ts_exchange(loop, t, keyed, &req).err, 0);
+    CHECK_INT(wmgw__tls_ctx(t, keyed, &ctx, detail, sizeof(detail)), 0);
+    CHECK(has_ctx(t, keyed->id));
+    wmgw_transport_free(t);
+    ts_run_for(loop, 5);
+    wmgw_backend_unref(keyed);
+    wmgw_backend_unref(busy);
+    wmgw_backend_unref(plain);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -305,6 +352,7 @@ int main(void)
     WMGW_TEST_RUN(test_bad_material);
     WMGW_TEST_RUN(test_tls13);
     WMGW_TEST_RUN(test_tls12);
+    WMGW_TEST_RUN(test_idle_key_contexts_dropped);
     wmgw_transport_free(transport);
     ts_run_for(loop, 5);
     ts_stop(&srv);
