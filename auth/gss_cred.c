@@ -27,9 +27,10 @@
  *                        gss-ntlmssp, SPNEGO limited to NTLM
  *
  * SECURITY
- *      The password and keytab bytes are kept for renewal in heap memory
- *      wiped on free (OPENSSL_cleanse); MIT keeps its own copy of a
- *      password in the credential and wipes it on release.  Names are
+ *      The password and keytab bytes are kept for renewal in secret
+ *      memory (auth/secret.h: out of core dumps, wiped on free); MIT keeps
+ *      its own copy of a password in the credential and wipes it on
+ *      release.  Names are
  *      checked (length, no control characters) before use.
  */
 #include "auth/gss_int.h"
@@ -182,7 +183,7 @@ static int gen_keytab(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, char *na
         snprintf(name, cap, "%s%s", strchr(c->keytab_path, ':') ? "" : "FILE:", c->keytab_path);
         return 0;
     }
-    int rc = wmgw__gss_keytab_load(g->kctx, c->keytab, c->keytab_len, &g->keytab, err);
+    int rc = wmgw__gss_keytab_load(g->kctx, c->keytab->data, c->keytab->len, &g->keytab, err);
     if (rc != 0)
         return rc;
     krb5_error_code code = krb5_kt_get_name(g->kctx, g->keytab, name, (unsigned)cap);
@@ -203,7 +204,7 @@ static int acquire_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_gen *
     if (rc != 0)
         return rc;
     gss_OID_set_desc mechs = {1, mech};
-    gss_buffer_desc pw = {strlen(c->password), c->password};
+    gss_buffer_desc pw = {c->password->len, c->password->data};
     OM_uint32 minor, major = gss_acquire_cred_with_password(&minor, name, &pw, GSS_C_INDEFINITE, &mechs,
                                                             GSS_C_INITIATE, &g->cred, NULL, NULL);
     OM_uint32 ignored;
@@ -360,22 +361,13 @@ static int acquire(struct wmgw_gss_cred *c, struct wmgw__gss_gen **out, struct w
 
 /* ---- the credential ---- */
 
-static void wipe_free(void *p, size_t n)
-{
-    if (p != NULL) {
-        OPENSSL_cleanse(p, n);
-        free(p);
-    }
-}
-
 void wmgw_gss_cred_free(struct wmgw_gss_cred *c)
 {
     if (c == NULL)
         return;
     wmgw__gss_gen_release(c->gen);
-    if (c->password != NULL)
-        wipe_free(c->password, strlen(c->password));
-    wipe_free(c->keytab, c->keytab_len);
+    wmgw_secret_free(c->password);
+    wmgw_secret_free(c->keytab);
     free(c->principal);
     free(c->ntlm_name);
     free(c->keytab_path);
@@ -401,12 +393,7 @@ static int keep_keytab(struct wmgw_gss_cred *c, const uint8_t *p, size_t len, st
     if (len == 0 || len > WMGW_GSS_MAX_KEYTAB)
         return wmgw_err_set(err, len == 0 ? WMGW_EINVAL : WMGW_ETOOBIG, "keytab: 1 to %d bytes",
                             WMGW_GSS_MAX_KEYTAB);
-    c->keytab = malloc(len);
-    if (c->keytab == NULL)
-        return wmgw_err_set(err, WMGW_ENOMEM, "out of memory");
-    memcpy(c->keytab, p, len);
-    c->keytab_len = len;
-    return 0;
+    return wmgw_secret_from_bytes(p, len, &c->keytab, err);
 }
 
 static int first_acquire(struct wmgw_gss_cred *c, struct wmgw_gss_cred **out, struct wmgw_err *err)
@@ -443,8 +430,8 @@ int wmgw_gss_cred_new(const struct wmgw_gss_cred_config *cfg, struct wmgw_gss_cr
     c->renew_before_s = cfg->renew_before_s > 0 ? cfg->renew_before_s : WMGW_GSS_DEFAULT_RENEW_BEFORE_S;
     if (cfg->user != NULL)
         rc = make_names(c, cfg->user, cfg->domain, err);
-    if (rc == 0 && cfg->password != NULL && (c->password = strdup(cfg->password)) == NULL)
-        rc = wmgw_err_set(err, WMGW_ENOMEM, "out of memory");
+    if (rc == 0 && cfg->password != NULL)
+        rc = wmgw_secret_from_string(cfg->password, &c->password, err);
     if (rc == 0 && by_keytab)
         rc = keep_keytab(c, cfg->keytab, cfg->keytab_len, err);
     if (rc != 0) {

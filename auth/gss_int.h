@@ -13,6 +13,7 @@
 #define WMGW_AUTH_GSS_INT_H
 
 #include "auth/gss.h"
+#include "auth/secret.h"
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
@@ -48,9 +49,8 @@ struct wmgw_gss_cred {
     /* What acquiring again needs (wiped on free). */
     char *principal;  /* Kerberos/Negotiate "user@REALM" */
     char *ntlm_name;  /* NTLM "DOMAIN\user" */
-    char *password;
-    uint8_t *keytab;
-    size_t keytab_len;
+    struct wmgw_secret *password; /* auth/secret.h: out of core dumps */
+    struct wmgw_secret *keytab;
     char *keytab_path; /* acceptor from a file */
     char *spn;         /* acceptor restricted to one principal */
     char *ntlm_users_file;    /* NTLM acceptor: gss-ntlmssp's users file */
