@@ -11,15 +11,20 @@
  * ticket lifetime left, and each context holds the generation it started
  * with until it ends.  How each kind is acquired:
  *
- *   Kerberos, password   gss_acquire_cred_with_password: MIT gets a TGT
- *                        at once into a MEMORY: ccache of its own
+ *   Kerberos, password   krb5_get_init_creds_password into our MEMORY:
+ *                        ccache, then gss_acquire_cred_from({ccache}):
+ *                        gss_acquire_cred_with_password would have MIT
+ *                        keep a copy of the password in its credential,
+ *                        in ordinary memory, to get tickets again
  *   Kerberos, keytab     the bytes go into our MEMORY: keytab, and
  *                        gss_acquire_cred_from({ccache: our MEMORY:
  *                        ccache, client_keytab: that keytab})
  *   NTLM                 gss_acquire_cred_with_password for gss-ntlmssp
- *   Negotiate            the same for SPNEGO (which acquires Kerberos and
- *                        NTLM under it), then gss_set_neg_mechs to offer
- *                        exactly Kerberos and NTLM
+ *   Negotiate            gss_acquire_cred_with_password for SPNEGO (which
+ *                        acquires Kerberos and NTLM under it; MIT's
+ *                        Kerberos keeps its copy of the password here),
+ *                        then gss_set_neg_mechs to offer exactly Kerberos
+ *                        and NTLM
  *   acceptor             gss_acquire_cred_from({keytab: ...}) for
  *                        Kerberos and SPNEGO, SPNEGO limited to Kerberos
  *   NTLM acceptor        gss_acquire_cred_from({ntlmssp_keyfile: the
@@ -217,23 +222,72 @@ static int acquire_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_gen *
     return 0;
 }
 
+/* Our own MEMORY: ccache in g, so that MIT never picks the default one;
+ * its full name in cc. */
+static int new_ccache(struct wmgw__gss_gen *g, char *cc, size_t cap, struct wmgw_err *err)
+{
+    krb5_error_code code = krb5_cc_new_unique(g->kctx, "MEMORY", NULL, &g->ccache);
+    if (code == 0) {
+        char *full = NULL;
+        code = krb5_cc_get_full_name(g->kctx, g->ccache, &full);
+        if (code == 0)
+            snprintf(cc, cap, "%s", full);
+        krb5_free_string(g->kctx, full);
+    }
+    if (code != 0)
+        return wmgw__gss_krb5_error(err, WMGW_EINTERNAL, g->kctx, code, "Kerberos: creating a MEMORY ccache");
+    return 0;
+}
+
+/* Kerberos by password: the TGT into our ccache, GSSAPI from that ccache. */
+static int acquire_krb5_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
+{
+    char cc[256], what[WMGW_GSS_MAX_NAME + 64];
+    int rc = new_ccache(g, cc, sizeof(cc), err);
+    if (rc != 0)
+        return rc;
+    snprintf(what, sizeof(what), "Kerberos: credentials for %s", c->principal);
+    krb5_principal princ = NULL;
+    krb5_get_init_creds_opt *opt = NULL;
+    krb5_creds creds;
+    memset(&creds, 0, sizeof(creds));
+    krb5_error_code code = krb5_parse_name(g->kctx, c->principal, &princ);
+    if (code == 0)
+        code = krb5_get_init_creds_opt_alloc(g->kctx, &opt);
+    if (code == 0)
+        code = krb5_get_init_creds_password(g->kctx, &creds, princ, (const char *)c->password->data, NULL, NULL, 0,
+                                            NULL, opt);
+    if (code == 0)
+        code = krb5_cc_initialize(g->kctx, g->ccache, princ);
+    if (code == 0)
+        code = krb5_cc_store_cred(g->kctx, g->ccache, &creds);
+    krb5_free_cred_contents(g->kctx, &creds);
+    krb5_get_init_creds_opt_free(g->kctx, opt);
+    krb5_free_principal(g->kctx, princ);
+    if (code != 0)
+        return wmgw__gss_krb5_error(err, WMGW_EAUTH, g->kctx, code, what);
+    gss_key_value_element_desc el[1] = {{"ccache", cc}};
+    gss_key_value_set_desc store = {1, el};
+    gss_name_t name = GSS_C_NO_NAME;
+    if ((rc = import_name(c->principal, (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, &name, err)) != 0)
+        return rc;
+    gss_OID_set_desc mechs = {1, &wmgw__gss_oid_krb5};
+    OM_uint32 minor, ignored, major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                                                            &store, &g->cred, NULL, NULL);
+    gss_release_name(&ignored, &name);
+    if (GSS_ERROR(major))
+        return wmgw__gss_error(err, WMGW_EAUTH, major, minor, NULL, what);
+    return 0;
+}
+
 static int acquire_with_keytab(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
 {
     char kt[256], cc[256];
     int rc = gen_keytab(c, g, kt, sizeof(kt), err);
     if (rc != 0)
         return rc;
-    /* Our own MEMORY: ccache, so that MIT never picks the default one. */
-    krb5_error_code code = krb5_cc_new_unique(g->kctx, "MEMORY", NULL, &g->ccache);
-    if (code == 0) {
-        char *full = NULL;
-        code = krb5_cc_get_full_name(g->kctx, g->ccache, &full);
-        if (code == 0)
-            snprintf(cc, sizeof(cc), "%s", full);
-        krb5_free_string(g->kctx, full);
-    }
-    if (code != 0)
-        return wmgw__gss_krb5_error(err, WMGW_EINTERNAL, g->kctx, code, "Kerberos: creating a MEMORY ccache");
+    if ((rc = new_ccache(g, cc, sizeof(cc), err)) != 0)
+        return rc;
     gss_key_value_element_desc el[2] = {{"ccache", cc}, {"client_keytab", kt}};
     gss_key_value_set_desc store = {2, el};
     gss_name_t name = GSS_C_NO_NAME;
@@ -318,13 +372,16 @@ static int acquire(struct wmgw_gss_cred *c, struct wmgw__gss_gen **out, struct w
 {
     struct wmgw__gss_gen *g = NULL;
     bool keytab = c->keytab != NULL || c->keytab_path != NULL;
-    int rc = new_gen(&g, keytab, err);
+    bool krb5_password = !c->acceptor && !keytab && c->mech == WMGW_GSS_KERBEROS;
+    int rc = new_gen(&g, keytab || krb5_password, err);
     if (rc != 0)
         return rc;
     if (c->acceptor)
         rc = acquire_acceptor(c, g, err);
     else if (keytab)
         rc = acquire_with_keytab(c, g, err);
+    else if (krb5_password)
+        rc = acquire_krb5_with_password(c, g, err);
     else
         rc = acquire_with_password(c, g, err);
     OM_uint32 minor, major;

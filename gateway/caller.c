@@ -11,6 +11,7 @@
 #include "auth/token.h"
 #include "gateway/gateway.h"
 #include "gateway/request.h"
+#include "gateway/request_wipe.h"
 #include "util/buf.h"
 
 #include <openssl/crypto.h>
@@ -183,8 +184,8 @@ int wmgw_caller_authenticate(struct wmgw_request *r, struct wmgw_err *err)
                             scheme);
     }
     /* The token or password is used up: not left in memory a core dump
-     * would keep (caller_wipe.c says where it can be found). */
-    wmgw_caller_wipe_credential(req, (char *)cred, clen);
+     * would keep (request_wipe.c says where it can be found). */
+    wmgw_request_wipe_header_value(req, (char *)cred, clen);
     if (rc != 0)
         return WMGW_EAUTH;
     struct wmgw_principal *pp = h2o_mem_alloc_pool(&req->pool, sizeof(*pp));

@@ -49,7 +49,6 @@ struct wmgw_policies;
 struct wmgw_passhash_cache;
 struct wmgw_gss_cred;
 struct wmgw_config;
-struct st_h2o_req_t;
 
 #define WMGW_CALLER_MAX_GROUPS 64
 #define WMGW_AUTH_HEADER_MAX 131072 /* bytes of an Authorization header we read */
@@ -152,10 +151,6 @@ int wmgw_auth_negotiate_decode(const char *b64, size_t len, struct wmgw_buf *out
  * carries credentials that do not prove anyone (err says why, without
  * the credentials). */
 int wmgw_caller_authenticate(struct wmgw_request *r, struct wmgw_err *err);
-
-/* Wipes a checked credential (cred, len: where the request's Authorization
- * header holds it) from the request's memory (caller_wipe.c). */
-void wmgw_caller_wipe_credential(struct st_h2o_req_t *req, char *cred, size_t len);
 /* HTTP Basic's brake on password guessing: after WMGW_BASIC_MAX_FAILURES
  * wrong passwords for one principal within WMGW_BASIC_WINDOW_S seconds,
  * its Basic attempts are refused without running the KDF until the window

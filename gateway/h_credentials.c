@@ -11,6 +11,7 @@
  * run on the worker's loop.
  */
 #include "gateway/handlers.h"
+#include "gateway/request_wipe.h"
 #include "gateway/vault_gw.h"
 #include "util/base64.h"
 #include "util/url.h"
@@ -68,13 +69,6 @@ static json_t *info_json(const struct wmgw_vault_info *i)
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I}", "@id", id, "id", i->id, "kind",
                      wmgw_vault_kind_name(i->kind), "user", i->user, "domain", i->domain, "created",
                      time_json(i->created), "rotated", time_json(i->rotated), "version", (json_int_t)i->version);
-}
-
-/* Wipes the request body (it may hold a secret) once it is parsed. */
-static void wipe_body(struct wmgw_request *r)
-{
-    if (r->req->entity.base != NULL && r->req->entity.len > 0)
-        OPENSSL_cleanse((void *)r->req->entity.base, r->req->entity.len);
 }
 
 /* Wipes every string of a parsed body in place, then frees it. */
@@ -186,7 +180,7 @@ int wmgw_h_create_credential(struct wmgw_request *r)
     if (v == NULL)
         return 0;
     json_t *body = wmgw_request_json_body(r);
-    wipe_body(r);
+    wmgw_request_wipe_body(r->req);
     if (body == NULL)
         return 0;
     struct wmgw_err err;
@@ -256,7 +250,7 @@ int wmgw_h_rotate_credential(struct wmgw_request *r)
     if (id == NULL)
         return 0;
     json_t *body = wmgw_request_json_body(r);
-    wipe_body(r);
+    wmgw_request_wipe_body(r->req);
     if (body == NULL)
         return 0;
     struct wmgw_err err;

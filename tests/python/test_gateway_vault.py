@@ -105,7 +105,9 @@ def gw(sim, tmp_path_factory):
                                                 domain="WMSIM"),
              "wmi": [("address", sim.hosts[1].address), ("protocol", "dcom"), ("user", USER), ("password", PASSWORD),
                      ("groups", "web")]}
-    g = gwclient.Gateway(tmp, "gw-vault", [("access-log", str(tmp / "access.log"))], hosts,
+    # One worker: pooled backend sessions are per worker, and the DCOM scan
+    # below checks that its session was reused.
+    g = gwclient.Gateway(tmp, "gw-vault", [("access-log", str(tmp / "access.log")), ("workers", "1")], hosts,
                          env={"WMGW_VAULT_KEY": VAULT_KEY}, sections=security_sections(tmp / "vault.json"), auth=False)
     g.vault = tmp / "vault.json"
     g.access_log = tmp / "access.log"
@@ -359,12 +361,13 @@ def dumpable_memory(pid):
     return b"".join(out), skipped
 
 
-def test_caller_tokens_leave_no_trace_in_memory(gw):
-    """A caller's bearer token is wiped once checked: from the parsed
-    header and from the raw request h2o keeps in the connection's input
+def test_request_secrets_leave_no_trace_in_memory(gw):
+    """A caller's bearer token is wiped once checked, and a credential's
+    password once the body that brought it is parsed: where the request
+    holds them and in the raw request h2o keeps in the connection's input
     buffer, also for requests with a body (h2o copies their headers out and
-    leaves the raw bytes behind).  Control: a harmless header sent beside the
-    token in the same requests is still in memory, so the scan sees them."""
+    leaves the raw bytes behind).  Control: a harmless header sent beside
+    them in the same requests is still in memory, so the scan sees them."""
     probe = "x-probe-" + secrets.token_hex(8)
     for i in range(3):
         r = call(gw, "POST", "/v1/credentials", headers={"X-Probe": probe},
@@ -375,7 +378,8 @@ def test_caller_tokens_leave_no_trace_in_memory(gw):
     data, _ = dumpable_memory(gw.proc.pid)
     assert probe.encode() in data
     found = [n for n, t in (("admin", ADMIN_TOKEN), ("oper", OPER_TOKEN)) if t.encode() in data]
-    assert found == [], "caller tokens in dumpable memory: %r" % found
+    found += ["Probe-Pw-%d-5e1" % i for i in range(3) if ("Probe-Pw-%d-5e1" % i).encode() in data]
+    assert found == [], "request secrets in dumpable memory: %r" % found
 
 
 def test_process_memory_dump_holds_no_planted_secret(gw, sim):
