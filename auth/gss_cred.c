@@ -20,11 +20,12 @@
  *                        gss_acquire_cred_from({ccache: our MEMORY:
  *                        ccache, client_keytab: that keytab})
  *   NTLM                 gss_acquire_cred_with_password for gss-ntlmssp
- *   Negotiate            gss_acquire_cred_with_password for SPNEGO (which
- *                        acquires Kerberos and NTLM under it; MIT's
- *                        Kerberos keeps its copy of the password here),
- *                        then gss_set_neg_mechs to offer exactly Kerberos
- *                        and NTLM
+ *   Negotiate, password  a TGT as for Kerberos when one can be had, then
+ *                        gss_acquire_cred_from(SPNEGO, {ccache, ntlmssp
+ *                        NT hash}): SPNEGO over Kerberos from our ccache
+ *                        and NTLM from the hash, MIT never holding the
+ *                        password; then gss_set_neg_mechs to offer exactly
+ *                        Kerberos and NTLM
  *   acceptor             gss_acquire_cred_from({keytab: ...}) for
  *                        Kerberos and SPNEGO, SPNEGO limited to Kerberos
  *   NTLM acceptor        gss_acquire_cred_from({ntlmssp_keyfile: the
@@ -33,12 +34,14 @@
  *
  * SECURITY
  *      The password and keytab bytes are kept for renewal in secret
- *      memory (auth/secret.h: out of core dumps, wiped on free); MIT keeps
- *      its own copy of a password in the credential and wipes it on
- *      release.  Names are
+ *      memory (auth/secret.h: out of core dumps, wiped on free); MIT gets
+ *      no password (gss_acquire_cred_with_password would keep a copy in its
+ *      credential, in ordinary memory), only gss-ntlmssp for NTLM alone,
+ *      which keeps the NT hash.  Names are
  *      checked (length, no control characters) before use.
  */
 #include "auth/gss_int.h"
+#include "auth/ntlm.h"
 
 #include <ctype.h>
 #include <gssapi/gssapi_ntlmssp.h>
@@ -239,13 +242,15 @@ static int new_ccache(struct wmgw__gss_gen *g, char *cc, size_t cap, struct wmgw
     return 0;
 }
 
-/* Kerberos by password: the TGT into our ccache, GSSAPI from that ccache. */
-static int acquire_krb5_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
+/* A TGT for c->principal by password into a new MEMORY: ccache of g (its
+ * name in cc): what gss_acquire_cred_with_password would do, without MIT
+ * keeping a copy of the password in its credential. */
+static int get_tgt(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, char *cc, size_t cap, struct wmgw_err *err)
 {
-    char cc[256], what[WMGW_GSS_MAX_NAME + 64];
-    int rc = new_ccache(g, cc, sizeof(cc), err);
+    int rc = new_ccache(g, cc, cap, err);
     if (rc != 0)
         return rc;
+    char what[WMGW_GSS_MAX_NAME + 64];
     snprintf(what, sizeof(what), "Kerberos: credentials for %s", c->principal);
     krb5_principal princ = NULL;
     krb5_get_init_creds_opt *opt = NULL;
@@ -264,20 +269,67 @@ static int acquire_krb5_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_
     krb5_free_cred_contents(g->kctx, &creds);
     krb5_get_init_creds_opt_free(g->kctx, opt);
     krb5_free_principal(g->kctx, princ);
-    if (code != 0)
-        return wmgw__gss_krb5_error(err, WMGW_EAUTH, g->kctx, code, what);
+    return code == 0 ? 0 : wmgw__gss_krb5_error(err, WMGW_EAUTH, g->kctx, code, what);
+}
+
+/* GSSAPI credentials for c->principal under mech from a credential store. */
+static int acquire_from_store(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, gss_OID mech, gss_OID name_type,
+                              gss_key_value_set_desc *store, struct wmgw_err *err)
+{
+    gss_name_t name = GSS_C_NO_NAME;
+    int rc = import_name(c->principal, name_type, &name, err);
+    if (rc != 0)
+        return rc;
+    gss_OID_set_desc mechs = {1, mech};
+    OM_uint32 minor, ignored, major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                                                            store, &g->cred, NULL, NULL);
+    gss_release_name(&ignored, &name);
+    if (GSS_ERROR(major)) {
+        char what[WMGW_GSS_MAX_NAME + 64];
+        snprintf(what, sizeof(what), "%s: credentials for %s", wmgw_gss_mech_name(c->mech), c->principal);
+        return wmgw__gss_error(err, WMGW_EAUTH, major, minor, NULL, what);
+    }
+    return 0;
+}
+
+/* Kerberos by password: the TGT into our ccache, GSSAPI from that ccache. */
+static int acquire_krb5_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
+{
+    char cc[256];
+    int rc = get_tgt(c, g, cc, sizeof(cc), err);
+    if (rc != 0)
+        return rc;
     gss_key_value_element_desc el[1] = {{"ccache", cc}};
     gss_key_value_set_desc store = {1, el};
-    gss_name_t name = GSS_C_NO_NAME;
-    if ((rc = import_name(c->principal, (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, &name, err)) != 0)
+    return acquire_from_store(c, g, &wmgw__gss_oid_krb5, (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, &store, err);
+}
+
+/* Negotiate by password: SPNEGO over Kerberos from a TGT in our ccache,
+ * when one can be had (a realm with a KDC that takes the password), and
+ * NTLM from the NT hash (gss-ntlmssp's credential store): MIT never sees
+ * the password.  Without a TGT, NTLM alone, as SPNEGO would have done. */
+static int acquire_negotiate_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
+{
+    char cc[256], hex[33];
+    struct wmgw_err krb_err;
+    wmgw_err_clear(&krb_err);
+    bool tgt = get_tgt(c, g, cc, sizeof(cc), &krb_err) == 0;
+    uint8_t h[16];
+    int rc = wmgw_ntlm_nt_hash((const char *)c->password->data, h, err);
+    if (rc != 0)
         return rc;
-    gss_OID_set_desc mechs = {1, &wmgw__gss_oid_krb5};
-    OM_uint32 minor, ignored, major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
-                                                            &store, &g->cred, NULL, NULL);
-    gss_release_name(&ignored, &name);
-    if (GSS_ERROR(major))
-        return wmgw__gss_error(err, WMGW_EAUTH, major, minor, NULL, what);
-    return 0;
+    for (size_t i = 0; i < sizeof(h); i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    OPENSSL_cleanse(h, sizeof(h));
+    gss_key_value_element_desc el[2];
+    size_t n = 0;
+    if (tgt)
+        el[n++] = (gss_key_value_element_desc){"ccache", cc};
+    el[n++] = (gss_key_value_element_desc){GSS_NTLMSSP_CS_NTHASH, hex};
+    gss_key_value_set_desc store = {(OM_uint32)n, el};
+    rc = acquire_from_store(c, g, &wmgw__gss_oid_spnego, GSS_C_NT_USER_NAME, &store, err);
+    OPENSSL_cleanse(hex, sizeof(hex));
+    return rc;
 }
 
 static int acquire_with_keytab(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
@@ -372,16 +424,18 @@ static int acquire(struct wmgw_gss_cred *c, struct wmgw__gss_gen **out, struct w
 {
     struct wmgw__gss_gen *g = NULL;
     bool keytab = c->keytab != NULL || c->keytab_path != NULL;
-    bool krb5_password = !c->acceptor && !keytab && c->mech == WMGW_GSS_KERBEROS;
-    int rc = new_gen(&g, keytab || krb5_password, err);
+    bool by_password = !c->acceptor && !keytab;
+    int rc = new_gen(&g, keytab || (by_password && c->mech != WMGW_GSS_NTLM), err);
     if (rc != 0)
         return rc;
     if (c->acceptor)
         rc = acquire_acceptor(c, g, err);
     else if (keytab)
         rc = acquire_with_keytab(c, g, err);
-    else if (krb5_password)
+    else if (c->mech == WMGW_GSS_KERBEROS)
         rc = acquire_krb5_with_password(c, g, err);
+    else if (c->mech == WMGW_GSS_NEGOTIATE)
+        rc = acquire_negotiate_with_password(c, g, err);
     else
         rc = acquire_with_password(c, g, err);
     OM_uint32 minor, major;

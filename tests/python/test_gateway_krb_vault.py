@@ -5,11 +5,13 @@ leaves no copy where a core dump finds it (issue 6).
 MIT krb5's gss_acquire_cred_with_password keeps the password inside its
 GSSAPI credential, in ordinary memory, to get tickets again later.  The
 gateway gets the TGT itself into a private MEMORY ccache and gives GSSAPI
-only the ccache (auth/gss_cred.c); its own copy, for renewal, is in pages
+only the ccache, and NTLM only the NT hash (auth/gss_cred.c); its own copy, for renewal, is in pages
 kept out of core dumps (auth/secret.h).  Here a real MIT KDC
 (tests/kdc/start), a simulator with the HTTP/ keytab, and a gateway whose
 host takes alice's password from the vault; after a Kerberos call the
-gateway's dumpable memory is scanned for the password.
+gateway's dumpable memory is scanned for the password, after calls with
+auth = kerberos and with auth = negotiate (SPNEGO over the same TGT, NTLM
+from the NT hash).
 
 Run: WMSIM_BIN=build/wmsim WMGW_BIN=build/wmgw /usr/bin/python3 -m pytest tests/python/test_gateway_krb_vault.py
 """
@@ -52,12 +54,15 @@ def test_kerberos_password_from_the_vault_leaves_no_copy(gw, fleet, kdc):
                                              "domain": kdc["WMGW_KDC_REALM"], "password": password})
     assert r.status_code == 201, r.text
     h = fleet.hosts[0]
-    r = admin(gw, "POST", "/v1/hosts", {"name": "krb", "address": h.address, "port": h.port, "protocol": "wsmv",
-                                        "auth": "kerberos", "spn": SPN, "vaultCredential": "alice-krb"})
-    assert r.status_code == 201, r.text
-    for _ in range(3):
-        r = admin(gw, "GET", inst_path("krb", CIMV2, "Win32_Service", Name="WinRM"))
-        assert r.status_code == 200, r.text
+    for auth in ("kerberos", "negotiate"):
+        r = admin(gw, "POST", "/v1/hosts", {"name": auth, "address": h.address, "port": h.port, "protocol": "wsmv",
+                                            "auth": auth, "spn": SPN, "vaultCredential": "alice-krb"})
+        assert r.status_code == 201, r.text
+        for _ in range(3):
+            r = admin(gw, "GET", inst_path(auth, CIMV2, "Win32_Service", Name="WinRM"))
+            assert r.status_code == 200, r.text
+    # (That Negotiate by password picks Kerberos when a TGT can be had is
+    # tests/unit/auth/gss.c's test_spnego_negotiates_kerberos.)
     data, _ = dumpable_memory(gw.proc.pid)
     assert b"WinRM" in data                     # the scan sees the heap the answers went through
     found = [enc for enc in ("utf-8", "utf-16-le") if password.encode(enc) in data]
