@@ -17,21 +17,11 @@ Run: WMSIM_BIN=build/wmsim WMGW_BIN=build/wmgw /usr/bin/python3 -m pytest tests/
 """
 import pytest
 
-import conftest
 import gwclient
 from gwclient import CIMV2, inst_path
+from test_gateway_kdc_offload import SPN, fleet  # noqa: F401  (one simulated host with the HTTP/ keytab)
 from test_gateway_vault import ADMIN_TOKEN, VAULT_KEY, dumpable_memory, security_sections
 from test_sim_auth import cert, kdc  # noqa: F401  (the simulator tests' KDC fixture)
-
-SPN = "HTTP/web01.wmgw.test"  # in tests/kdc/start's http.keytab
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory, kdc):
-    s = conftest.start_fleet(tmp_path_factory.mktemp("wmsim-krb-vault"), ["--keytab", kdc["WMGW_KDC_HTTP_KEYTAB"]],
-                             nhosts=1, names=["KRB-01"])
-    yield s
-    s.process.stop()
 
 
 @pytest.fixture(scope="module")
