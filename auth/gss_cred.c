@@ -200,18 +200,14 @@ static int gen_keytab(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, char *na
     return 0;
 }
 
-static int acquire_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
+/* NTLM by password: gss-ntlmssp keeps only the hashes it derives. */
+static int acquire_ntlm_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_gen *g, struct wmgw_err *err)
 {
-    gss_OID mech = c->mech == WMGW_GSS_KERBEROS ? &wmgw__gss_oid_krb5
-                   : c->mech == WMGW_GSS_NTLM   ? &wmgw__gss_oid_ntlm
-                                                : &wmgw__gss_oid_spnego;
-    const char *user = c->mech == WMGW_GSS_NTLM ? c->ntlm_name : c->principal;
-    gss_OID type = c->mech == WMGW_GSS_KERBEROS ? (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME : GSS_C_NT_USER_NAME;
     gss_name_t name = GSS_C_NO_NAME;
-    int rc = import_name(user, type, &name, err);
+    int rc = import_name(c->ntlm_name, GSS_C_NT_USER_NAME, &name, err);
     if (rc != 0)
         return rc;
-    gss_OID_set_desc mechs = {1, mech};
+    gss_OID_set_desc mechs = {1, &wmgw__gss_oid_ntlm};
     gss_buffer_desc pw = {c->password->len, c->password->data};
     OM_uint32 minor, major = gss_acquire_cred_with_password(&minor, name, &pw, GSS_C_INDEFINITE, &mechs,
                                                             GSS_C_INITIATE, &g->cred, NULL, NULL);
@@ -219,7 +215,7 @@ static int acquire_with_password(struct wmgw_gss_cred *c, struct wmgw__gss_gen *
     gss_release_name(&ignored, &name);
     if (GSS_ERROR(major)) {
         char what[WMGW_GSS_MAX_NAME + 64];
-        snprintf(what, sizeof(what), "%s: credentials for %s", wmgw_gss_mech_name(c->mech), user);
+        snprintf(what, sizeof(what), "NTLM: credentials for %s", c->ntlm_name);
         return wmgw__gss_error(err, WMGW_EAUTH, major, minor, NULL, what);
     }
     return 0;
@@ -437,7 +433,7 @@ static int acquire(struct wmgw_gss_cred *c, struct wmgw__gss_gen **out, struct w
     else if (c->mech == WMGW_GSS_NEGOTIATE)
         rc = acquire_negotiate_with_password(c, g, err);
     else
-        rc = acquire_with_password(c, g, err);
+        rc = acquire_ntlm_with_password(c, g, err);
     OM_uint32 minor, major;
     if (rc == 0 && c->mech == WMGW_GSS_NEGOTIATE && !c->acceptor) {
         gss_OID_desc offered[2] = {wmgw__gss_oid_krb5, wmgw__gss_oid_ntlm};
