@@ -32,18 +32,6 @@ static struct wmgw_vault *vault_or_answer(struct wmgw_request *r)
     return v;
 }
 
-static void respond_json_obj(struct wmgw_request *r, int status, json_t *j, const char *location)
-{
-    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(j);
-    if (text == NULL) {
-        wmgw_respond_problem(r, WMGW_ENOMEM, "out of memory");
-        return;
-    }
-    wmgw_respond_json(r, status, text, strlen(text), location);
-    free(text);
-}
-
 static void respond_err(struct wmgw_request *r, int rc, const struct wmgw_err *err)
 {
     wmgw_respond_problem(r, rc, "%s", err->message[0] ? err->message : wmgw_err_summary(rc));
@@ -170,7 +158,7 @@ int wmgw_h_list_credentials(struct wmgw_request *r)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, info_json(&list[i]));
     free(list);
-    respond_json_obj(r, 200, json_pack("{s:o}", "items", items), NULL);
+    wmgw_respond_json_value(r, 200, json_pack("{s:o}", "items", items), NULL);
     return 0;
 }
 
@@ -221,7 +209,7 @@ int wmgw_h_create_credential(struct wmgw_request *r)
     }
     char location[sizeof(info.id) + 20];
     snprintf(location, sizeof(location), "/v1/credentials/%s", info.id);
-    respond_json_obj(r, 201, info_json(&info), location);
+    wmgw_respond_json_value(r, 201, info_json(&info), location);
     return 0;
 }
 
@@ -239,7 +227,7 @@ int wmgw_h_get_credential(struct wmgw_request *r)
     if (rc != 0)
         respond_err(r, rc, &err);
     else
-        respond_json_obj(r, 200, info_json(&info), NULL);
+        wmgw_respond_json_value(r, 200, info_json(&info), NULL);
     return 0;
 }
 
@@ -271,7 +259,7 @@ int wmgw_h_rotate_credential(struct wmgw_request *r)
     if (rc != 0)
         respond_err(r, rc, &err);
     else
-        respond_json_obj(r, 200, info_json(&info), NULL);
+        wmgw_respond_json_value(r, 200, info_json(&info), NULL);
     return 0;
 }
 
@@ -321,7 +309,6 @@ int wmgw_h_list_credential_mappings(struct wmgw_request *r)
     wmgw_err_clear(&err);
     struct wmgw_vault_mapping *list = NULL;
     size_t n = 0;
-    wmgw_vault_refresh(v, NULL, NULL);
     int rc = wmgw_vault_map_list(v, &list, &n, &err);
     if (rc != 0) {
         respond_err(r, rc, &err);
@@ -361,7 +348,6 @@ int wmgw_h_create_credential_mapping(struct wmgw_request *r)
         snprintf(m.subject, sizeof(m.subject), "%s", subject);
         snprintf(m.host_group, sizeof(m.host_group), "%s", group);
         snprintf(m.credential, sizeof(m.credential), "%s", cred);
-        wmgw_vault_refresh(v, NULL, NULL);
         rc = wmgw_vault_map_set(v, &m, &err);
     }
     json_decref(body);

@@ -64,18 +64,6 @@ static json_t *host_json(struct wmgw_host *h)
     return o;
 }
 
-static void respond_json_value(struct wmgw_request *r, int status, json_t *j, const char *location)
-{
-    char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    if (text == NULL) {
-        wmgw_respond_problem(r, WMGW_ENOMEM, "out of memory");
-        return;
-    }
-    wmgw_respond_json(r, status, text, strlen(text), location);
-    free(text);
-}
-
 int wmgw_h_list_hosts(struct wmgw_request *r)
 {
     size_t n;
@@ -85,7 +73,7 @@ int wmgw_h_list_hosts(struct wmgw_request *r)
         if (wmgw_authz_may_list_host(r, list[i]->cfg.backend->name, list[i]->cfg.groups, list[i]->cfg.ngroups))
             json_array_append_new(items, host_json(list[i]));
     wmgw_hosts_list_free(list, n);
-    respond_json_value(r, 200, json_pack("{s:o}", "items", items), NULL);
+    wmgw_respond_json_value(r, 200, json_pack("{s:o}", "items", items), NULL);
     return 0;
 }
 
@@ -96,7 +84,7 @@ static void identify_done(struct wmgw_exec *x, struct wmgw_result *res, const st
     if (err == NULL && res->has_identity)
         wmgw_host_set_identity(x->host, &res->identity);
     /* A host that does not answer is still a configured host: show it. */
-    respond_json_value(x->r, 200, host_json(x->host), NULL);
+    wmgw_respond_json_value(x->r, 200, host_json(x->host), NULL);
 }
 
 int wmgw_h_get_host(struct wmgw_request *r)
@@ -112,7 +100,7 @@ int wmgw_h_get_host(struct wmgw_request *r)
     if (bad)
         return 0;
     if (known && !(probe != NULL && strcmp(probe, "true") == 0)) {
-        respond_json_value(r, 200, host_json(x->host), NULL);
+        wmgw_respond_json_value(r, 200, host_json(x->host), NULL);
         return 0;
     }
     /* Asking the host itself is a read: only for callers a policy lets
@@ -274,7 +262,7 @@ static int put_host(struct wmgw_request *r, const char *name, bool replace)
     struct wmgw_host *now = wmgw_hosts_get(r->gw->hosts, name);
     char location[128];
     snprintf(location, sizeof(location), "/v1/hosts/%s", name);
-    respond_json_value(r, created ? 201 : 200, host_json(now), created ? location : NULL);
+    wmgw_respond_json_value(r, created ? 201 : 200, host_json(now), created ? location : NULL);
     wmgw_host_unref(now);
     return 0;
 }

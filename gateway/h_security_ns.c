@@ -70,15 +70,8 @@ static void sd_args_dispose(void *p)
 
 static void respond_sddl(struct wmgw_exec *x, const char *sddl)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s}", "host", x->host_name, "namespace", x->ns, "sddl", sddl);
-    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(j);
-    if (text == NULL) {
-        wmgw_respond_problem(x->r, WMGW_ENOMEM, "out of memory");
-        return;
-    }
-    wmgw_respond_json(x->r, 200, text, strlen(text), NULL);
-    free(text);
+    wmgw_respond_json_value(x->r, 200,
+                            json_pack("{s:s, s:s, s:s}", "host", x->host_name, "namespace", x->ns, "sddl", sddl), NULL);
 }
 
 /* A non-zero ReturnValue is the method's own failure (a WBEM HRESULT). */

@@ -106,6 +106,9 @@ void wmgw_respond_common_headers(struct wmgw_request *r);
 /* A JSON body (copied); ETag + 304 handling for GET 200s.  extra_header
  * (e.g. Location) may be NULL. */
 void wmgw_respond_json(struct wmgw_request *r, int status, const char *body, size_t len, const char *location);
+/* The same from a jansson value, which it takes (NULL, from a failed
+ * json_pack: 500 out of memory); keys keep their order. */
+void wmgw_respond_json_value(struct wmgw_request *r, int status, struct json_t *j, const char *location);
 void wmgw_respond_empty(struct wmgw_request *r, int status);
 /* A body that is not JSON (metrics), never cached by the caller. */
 void wmgw_respond_text(struct wmgw_request *r, int status, const char *content_type, const char *body, size_t len);

@@ -275,6 +275,18 @@ void wmgw_respond_text(struct wmgw_request *r, int status, const char *content_t
     h2o_send_inline(req, body, len);
 }
 
+void wmgw_respond_json_value(struct wmgw_request *r, int status, json_t *j, const char *location)
+{
+    char *text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (text == NULL) {
+        wmgw_respond_problem(r, WMGW_ENOMEM, "out of memory");
+        return;
+    }
+    wmgw_respond_json(r, status, text, strlen(text), location);
+    free(text);
+}
+
 void wmgw_respond_empty(struct wmgw_request *r, int status)
 {
     wmgw_respond_common_headers(r);
