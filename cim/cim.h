@@ -173,6 +173,13 @@ void wmgw_cim_value_dispose(struct wmgw_cim_value *v); /* leaves it null */
 int wmgw_cim_value_copy(struct wmgw_cim_value *dst, const struct wmgw_cim_value *src);
 /* Takes ownership of s (may be NULL for null). */
 void wmgw_cim_value_set_string(struct wmgw_cim_value *v, char *s);
+/* Octet strings as WMI passes them (uint8[]: a binary security descriptor,
+ * for one).  set: v becomes a uint8[] of p[0..len); 0 or WMGW_ENOMEM.
+ * get: a malloc'd copy of the bytes of a non-null array of at most max
+ * elements (each taken as its low byte); WMGW_EINVAL otherwise, or
+ * WMGW_ENOMEM. */
+int wmgw_cim_value_set_bytes(struct wmgw_cim_value *v, const uint8_t *p, size_t len);
+int wmgw_cim_value_get_bytes(const struct wmgw_cim_value *v, size_t max, uint8_t **out, size_t *len);
 bool wmgw_cim_value_equal(const struct wmgw_cim_value *a, const struct wmgw_cim_value *b);
 
 /* Text form as WS-Management carries it (and WQL literals compare with):

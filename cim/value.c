@@ -31,6 +31,38 @@ void wmgw_cim_value_init_null(struct wmgw_cim_value *v, uint16_t type)
     v->null = true;
 }
 
+int wmgw_cim_value_set_bytes(struct wmgw_cim_value *v, const uint8_t *p, size_t len)
+{
+    wmgw_cim_value_init_null(v, WMGW_CIM_UINT8 | WMGW_CIM_ARRAY);
+    v->u.arr.v = calloc(len ? len : 1, sizeof(*v->u.arr.v));
+    if (v->u.arr.v == NULL)
+        return WMGW_ENOMEM;
+    for (size_t i = 0; i < len; i++) {
+        v->u.arr.v[i].type = WMGW_CIM_UINT8;
+        v->u.arr.v[i].u.u = p[i];
+    }
+    v->u.arr.n = len;
+    v->null = false;
+    return 0;
+}
+
+int wmgw_cim_value_get_bytes(const struct wmgw_cim_value *v, size_t max, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (v->null || !(v->type & WMGW_CIM_ARRAY) || v->u.arr.n > max)
+        return WMGW_EINVAL;
+    size_t n = v->u.arr.n;
+    uint8_t *b = malloc(n ? n : 1);
+    if (b == NULL)
+        return WMGW_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)v->u.arr.v[i].u.u;
+    *out = b;
+    *len = n;
+    return 0;
+}
+
 static void dispose_scalar(struct wmgw_cim_value *v)
 {
     switch (WMGW_CIM_BASETYPE(v->type)) {

@@ -95,18 +95,16 @@ static void get_done(struct wmgw_exec *x, struct wmgw_result *res, const struct 
     if (method_failed(x, res, "GetSD"))
         return;
     const struct wmgw_cim_prop *p = wmgw_cim_proplist_find(&res->out, "SD");
-    if (p == NULL || p->value.null || !(p->value.type & WMGW_CIM_ARRAY) || p->value.u.arr.n > MAX_SD_BYTES) {
-        wmgw_respond_problem(x->r, WMGW_EPROTO, "host %s: GetSD gave no SD byte array", x->host_name);
+    uint8_t *bin = NULL;
+    size_t n = 0;
+    int got = p != NULL ? wmgw_cim_value_get_bytes(&p->value, MAX_SD_BYTES, &bin, &n) : WMGW_EINVAL;
+    if (got != 0) {
+        if (got == WMGW_ENOMEM)
+            wmgw_respond_problem(x->r, WMGW_ENOMEM, "out of memory");
+        else
+            wmgw_respond_problem(x->r, WMGW_EPROTO, "host %s: GetSD gave no SD byte array", x->host_name);
         return;
     }
-    size_t n = p->value.u.arr.n;
-    uint8_t *bin = malloc(n ? n : 1);
-    if (bin == NULL) {
-        wmgw_respond_problem(x->r, WMGW_ENOMEM, "out of memory");
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        bin[i] = (uint8_t)p->value.u.arr.v[i].u.u;
     struct wmgw_sd sd;
     struct wmgw_err e;
     wmgw_err_clear(&e);
@@ -179,19 +177,9 @@ static int sd_param(struct sd_args *a, const char *sddl, struct wmgw_err *e)
     wmgw_sd_dispose(&sd);
     struct wmgw_cim_value v;
     wmgw_cim_value_init_null(&v, WMGW_CIM_UINT8 | WMGW_CIM_ARRAY);
-    if (rc == 0 && a->sddl != NULL) {
-        v.null = false;
-        v.u.arr.n = bin.len;
-        v.u.arr.v = calloc(bin.len ? bin.len : 1, sizeof(*v.u.arr.v));
-        for (size_t i = 0; v.u.arr.v != NULL && i < bin.len; i++) {
-            v.u.arr.v[i].type = WMGW_CIM_UINT8;
-            v.u.arr.v[i].u.u = (uint8_t)bin.data[i];
-        }
-        if (v.u.arr.v == NULL || wmgw_cim_proplist_put(&a->params, "SD", &v) != 0)
-            rc = wmgw_err_set(e, WMGW_ENOMEM, "out of memory");
-    } else if (rc == 0) {
+    if (rc == 0 && (a->sddl == NULL || wmgw_cim_value_set_bytes(&v, (const uint8_t *)bin.data, bin.len) != 0 ||
+                    wmgw_cim_proplist_put(&a->params, "SD", &v) != 0))
         rc = wmgw_err_set(e, WMGW_ENOMEM, "out of memory");
-    }
     wmgw_cim_value_dispose(&v);
     wmgw_buf_dispose(&bin);
     wmgw_buf_dispose(&text);

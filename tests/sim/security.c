@@ -271,16 +271,9 @@ int sim_security_get_sd(struct sim_call *c)
         return sim_fault(c->ctx, SIM_FAULT_INTERNAL_ERROR, NULL, NULL);
     }
     struct wmgw_cim_value v;
-    wmgw_cim_value_init_null(&v, WMGW_CIM_UINT8 | WMGW_CIM_ARRAY);
-    v.null = false;
-    v.u.arr.n = bin.len;
-    v.u.arr.v = calloc(bin.len ? bin.len : 1, sizeof(*v.u.arr.v));
-    for (size_t i = 0; v.u.arr.v != NULL && i < bin.len; i++) {
-        v.u.arr.v[i].type = WMGW_CIM_UINT8;
-        v.u.arr.v[i].u.u = (uint8_t)bin.data[i];
-    }
+    int rc = wmgw_cim_value_set_bytes(&v, (const uint8_t *)bin.data, bin.len);
     wmgw_buf_dispose(&bin);
-    if (v.u.arr.v == NULL || wmgw_cim_proplist_put(&c->out, "SD", &v) != 0) {
+    if (rc != 0 || wmgw_cim_proplist_put(&c->out, "SD", &v) != 0) {
         wmgw_cim_value_dispose(&v);
         return sim_fault(c->ctx, SIM_FAULT_INTERNAL_ERROR, NULL, NULL);
     }
@@ -294,14 +287,13 @@ int sim_security_set_sd(struct sim_call *c)
     if (sim_security_check(c->ctx, c->cls->namespace_, SIM_ACCESS_SECURITY_WRITE) != 0)
         return -1;
     const struct wmgw_cim_prop *p = wmgw_cim_proplist_find(c->in, "SD");
-    if (p == NULL || p->value.null || !(p->value.type & WMGW_CIM_ARRAY) || p->value.u.arr.n > MAX_SD_BYTES)
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int got = p != NULL ? wmgw_cim_value_get_bytes(&p->value, MAX_SD_BYTES, &bytes, &len) : WMGW_EINVAL;
+    if (got == WMGW_EINVAL)
         return sim_fault(c->ctx, SIM_FAULT_INVALID_PARAMETER, NULL, "SD must be a uint8 array. ");
-    size_t len = p->value.u.arr.n;
-    uint8_t *bytes = malloc(len ? len : 1);
-    if (bytes == NULL)
+    if (got != 0)
         return sim_fault(c->ctx, SIM_FAULT_INTERNAL_ERROR, NULL, NULL);
-    for (size_t i = 0; i < len; i++)
-        bytes[i] = (uint8_t)p->value.u.arr.v[i].u.u;
     struct wmgw_sd *sd = malloc(sizeof(*sd));
     struct wmgw_err err;
     wmgw_err_clear(&err);

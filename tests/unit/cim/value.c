@@ -105,6 +105,35 @@ static void test_references_and_objects_do_not_convert(void)
     wmgw_cim_value_dispose(&v);
 }
 
+/* Octet strings: uint8[] both ways, bounded. */
+static void test_bytes_both_ways(void)
+{
+    static const uint8_t sd[5] = {1, 0, 0x04, 0x80, 0xff};
+    struct wmgw_cim_value v;
+    CHECK_INT(wmgw_cim_value_set_bytes(&v, sd, sizeof(sd)), 0);
+    CHECK(!v.null && v.type == (WMGW_CIM_UINT8 | WMGW_CIM_ARRAY) && v.u.arr.n == 5);
+    CHECK(v.u.arr.v[4].type == WMGW_CIM_UINT8 && v.u.arr.v[4].u.u == 0xff);
+    uint8_t *out = NULL;
+    size_t n = 0;
+    CHECK_INT(wmgw_cim_value_get_bytes(&v, 5, &out, &n), 0);
+    CHECK(n == 5 && out != NULL && memcmp(out, sd, 5) == 0);
+    free(out);
+    CHECK_INT(wmgw_cim_value_get_bytes(&v, 4, &out, &n), WMGW_EINVAL); /* longer than allowed */
+    CHECK(out == NULL && n == 0);
+    wmgw_cim_value_dispose(&v);
+    CHECK_INT(wmgw_cim_value_get_bytes(&v, 5, &out, &n), WMGW_EINVAL); /* null */
+    CHECK_INT(wmgw_cim_value_set_bytes(&v, NULL, 0), 0);                 /* empty, not null */
+    CHECK(!v.null && v.u.arr.n == 0);
+    CHECK_INT(wmgw_cim_value_get_bytes(&v, 5, &out, &n), 0);
+    CHECK(n == 0);
+    free(out);
+    wmgw_cim_value_dispose(&v);
+    wmgw_cim_value_init_null(&v, WMGW_CIM_UINT8);
+    v.null = false;
+    v.u.u = 7;
+    CHECK_INT(wmgw_cim_value_get_bytes(&v, 5, &out, &n), WMGW_EINVAL); /* a scalar */
+}
+
 int main(void)
 {
     WMGW_TEST_RUN(test_integers_fit_the_declared_width);
@@ -112,5 +141,6 @@ int main(void)
     WMGW_TEST_RUN(test_same_type_is_a_copy_and_null_stays_null);
     WMGW_TEST_RUN(test_arrays_element_by_element);
     WMGW_TEST_RUN(test_references_and_objects_do_not_convert);
+    WMGW_TEST_RUN(test_bytes_both_ways);
     return WMGW_TEST_DONE();
 }
