@@ -24,11 +24,15 @@
 #include <string.h>
 #include <time.h>
 
+/* The vault, up to date with its file (another replica may have written
+ * it), or NULL with the 501 answered. */
 static struct wmgw_vault *vault_or_answer(struct wmgw_request *r)
 {
     struct wmgw_vault *v = wmgw_vault_gw();
     if (v == NULL)
         wmgw_respond_problem(r, WMGW_EUNSUPPORTED, "no credential vault is configured ([security] vault)");
+    else
+        wmgw_vault_refresh(v, NULL, NULL);
     return v;
 }
 
@@ -148,7 +152,6 @@ int wmgw_h_list_credentials(struct wmgw_request *r)
     wmgw_err_clear(&err);
     struct wmgw_vault_info *list = NULL;
     size_t n = 0;
-    wmgw_vault_refresh(v, NULL, NULL); /* another replica may have written it */
     int rc = wmgw_vault_list(v, &list, &n, &err);
     if (rc != 0) {
         respond_err(r, rc, &err);
@@ -196,7 +199,6 @@ int wmgw_h_create_credential(struct wmgw_request *r)
         rc = read_material(body, &m, &scratch, &err);
     }
     if (rc == 0) {
-        wmgw_vault_refresh(v, NULL, NULL);
         rc = wmgw_vault_add(v, &info, &m, &err);
     }
     if (rc == 0)
@@ -222,7 +224,6 @@ int wmgw_h_get_credential(struct wmgw_request *r)
     struct wmgw_err err;
     wmgw_err_clear(&err);
     struct wmgw_vault_info info;
-    wmgw_vault_refresh(v, NULL, NULL);
     int rc = wmgw_vault_get(v, id, &info, &err);
     if (rc != 0)
         respond_err(r, rc, &err);
@@ -249,7 +250,6 @@ int wmgw_h_rotate_credential(struct wmgw_request *r)
     struct wmgw_vault_info info;
     int rc = read_material(body, &m, &scratch, &err);
     if (rc == 0) {
-        wmgw_vault_refresh(v, NULL, NULL);
         rc = wmgw_vault_rotate(v, id, &m, &err);
     }
     if (rc == 0)
@@ -271,7 +271,6 @@ int wmgw_h_delete_credential(struct wmgw_request *r)
         return 0;
     struct wmgw_err err;
     wmgw_err_clear(&err);
-    wmgw_vault_refresh(v, NULL, NULL);
     int rc = wmgw_vault_delete(v, id, &err);
     if (rc != 0)
         respond_err(r, rc, &err);
@@ -318,7 +317,7 @@ int wmgw_h_list_credential_mappings(struct wmgw_request *r)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, mapping_json(&list[i]));
     free(list);
-    respond_json_obj(r, 200, json_pack("{s:o}", "items", items), NULL);
+    wmgw_respond_json_value(r, 200, json_pack("{s:o}", "items", items), NULL);
     return 0;
 }
 
@@ -365,7 +364,7 @@ int wmgw_h_create_credential_mapping(struct wmgw_request *r)
     if (rc == 0)
         rc = wmgw_buf_printf(&loc, "&hostGroup=%s", m.host_group);
     if (rc == 0 && wmgw_buf_addc(&loc, '\0') == 0)
-        respond_json_obj(r, 201, mapping_json(&m), loc.data);
+        wmgw_respond_json_value(r, 201, mapping_json(&m), loc.data);
     else
         wmgw_respond_problem(r, WMGW_ENOMEM, "out of memory");
     wmgw_buf_dispose(&loc);
@@ -390,7 +389,6 @@ int wmgw_h_delete_credential_mapping(struct wmgw_request *r)
     }
     struct wmgw_err err;
     wmgw_err_clear(&err);
-    wmgw_vault_refresh(v, NULL, NULL);
     int rc = wmgw_vault_map_delete(v, st, subject, group, &err);
     if (rc != 0)
         respond_err(r, rc, &err);
