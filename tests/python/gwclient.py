@@ -349,6 +349,16 @@ def standard_gateway(tmp, sim, user, password, name="gw", server=(), env=None):
     return Gateway(tmp, name, srv + list(server), hosts, env=env).start()
 
 
+def demo_gateway(tmp, name="gw-demo"):
+    """`wmgw --demo` (its own bundled fleet) on a free port, one worker,
+    started; the caller stops it."""
+    port = free_port()
+    g = Gateway(tmp, name, [], {})
+    g.args = [WMGW, "--demo", "--listen", "127.0.0.1:%d" % port, "--workers", "1"]
+    g.port, g.base, g.retry_port = port, "http://127.0.0.1:%d" % port, False
+    return g.start()
+
+
 def list_path(host, ns, cls):
     return class_path(host, ns, cls) + "/instances"
 

@@ -365,11 +365,7 @@ def test_bad_cache_configuration_is_refused(tmp_path, cache, message):
 
 
 def test_demo_shows_miss_then_hit(tmp_path):
-    port = gwclient.free_port()
-    g = gwclient.Gateway(tmp_path, "gw-demo", [], {})
-    g.args = [gwclient.WMGW, "--demo", "--listen", "127.0.0.1:%d" % port, "--workers", "1"]
-    g.port, g.base, g.retry_port = port, "http://127.0.0.1:%d" % port, False
-    g.start()
+    g = gwclient.demo_gateway(tmp_path, "gw-demo")
     try:
         path = list_path("dc01", CIMV2, "Win32_Service")
         r1 = g.get(path)

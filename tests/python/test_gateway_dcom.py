@@ -325,11 +325,7 @@ def test_unknown_namespace_and_class(gw):
 
 
 def test_demo_has_a_dcom_host(tmp_path):
-    port = gwclient.free_port()
-    g = gwclient.Gateway(tmp_path, "gw-demo-dcom", [], {})
-    g.args = [gwclient.WMGW, "--demo", "--listen", "127.0.0.1:%d" % port, "--workers", "1"]
-    g.port, g.base, g.retry_port = port, "http://127.0.0.1:%d" % port, False
-    g.start()
+    g = gwclient.demo_gateway(tmp_path, "gw-demo-dcom")
     try:
         hosts = {h["name"]: h for h in g.get("/v1/hosts").json()["items"]}
         assert hosts["wmi01"]["protocol"] == "dcom" and hosts["wmi01"]["detectedProtocol"] == "dcom"

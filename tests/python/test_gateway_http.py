@@ -547,11 +547,7 @@ def children_of(pid):
 
 
 def test_demo(tmp_path):
-    port = gwclient.free_port()
-    g = gwclient.Gateway(tmp_path, "gw-demo", [], {})
-    g.args = [gwclient.WMGW, "--demo", "--listen", "127.0.0.1:%d" % port, "--workers", "1"]
-    g.port, g.base, g.retry_port = port, "http://127.0.0.1:%d" % port, False
-    g.start()
+    g = gwclient.demo_gateway(tmp_path, "gw-demo")
     try:
         kids = children_of(g.proc.pid)
         assert len(kids) == 1 and "wmsim" in Path("/proc/%d/cmdline" % kids[0]).read_text()
@@ -568,7 +564,7 @@ def test_demo(tmp_path):
         r = g.get("/v1/hosts/web02")
         assert r.json()["identity"]["vendor"] == "Microsoft Corporation"
         out = g.log_text()
-        assert 'curl -s -H "$A" http://127.0.0.1:%d/v1/hosts' % port in out
+        assert 'curl -s -H "$A" http://127.0.0.1:%d/v1/hosts' % g.port in out
         assert "A='Authorization: Bearer %s'" % gwclient.ADMIN_TOKEN in out   # WMGW_DEMO_ADMIN_TOKEN
     finally:
         g.stop()

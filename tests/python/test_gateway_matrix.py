@@ -490,11 +490,7 @@ def test_create_and_delete_are_405_on_2003(gw, twins, fresh):
 
 
 def test_demo_has_a_2003_host(tmp_path):
-    port = gwclient.free_port()
-    g = gwclient.Gateway(tmp_path, "gw-demo-matrix", [], {})
-    g.args = [gwclient.WMGW, "--demo", "--listen", "127.0.0.1:%d" % port, "--workers", "1"]
-    g.port, g.base, g.retry_port = port, "http://127.0.0.1:%d" % port, False
-    g.start()
+    g = gwclient.demo_gateway(tmp_path, "gw-demo-matrix")
     try:
         hosts = {h["name"]: h for h in g.get("/v1/hosts").json()["items"]}
         assert hosts["legacy01"]["protocol"] == "wsman2003" and hosts["legacy01"]["detectedProtocol"] == "wsman2003"
