@@ -97,24 +97,12 @@ static int set_string(char **dst, const char *value)
     return 0;
 }
 
-static bool name_valid(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-              *p == '_' || *p == '.'))
-            return false;
-    return true;
-}
-
 static struct wmgw_principal_config *principal_get(struct wmgw_security *s, const char *name, struct wmgw_err *err)
 {
     for (size_t i = 0; i < s->nprincipals; i++)
         if (strcmp(s->principals[i].name, name) == 0)
             return &s->principals[i];
-    if (!name_valid(name) || s->nprincipals >= MAX_ENTRIES) {
+    if (!wmgw_entry_name_valid(name) || s->nprincipals >= MAX_ENTRIES) {
         wmgw_err_set(err, WMGW_ECONFIG, "principal name \"%.60s\": 1-64 letters, digits, '.', '_', '-'", name);
         return NULL;
     }
@@ -135,7 +123,7 @@ static struct wmgw_policy_config *policy_get(struct wmgw_security *s, const char
     for (size_t i = 0; i < s->npolicies; i++)
         if (strcmp(s->policies[i].name, name) == 0)
             return &s->policies[i];
-    if (!wmgw_policy_name_valid(name) || s->npolicies >= MAX_ENTRIES) {
+    if (!wmgw_entry_name_valid(name) || s->npolicies >= MAX_ENTRIES) {
         wmgw_err_set(err, WMGW_ECONFIG, "policy name \"%.60s\": 1-64 letters, digits, '.', '_', '-'", name);
         return NULL;
     }

@@ -24,7 +24,7 @@ struct wmgw_policies {
     struct policy *v;
 };
 
-bool wmgw_policy_name_valid(const char *s)
+bool wmgw_entry_name_valid(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 64)
@@ -57,7 +57,7 @@ static int check_patterns(const char *policy, const char *what, char **v, size_t
 
 int wmgw_policy_check_config(const struct wmgw_policy_config *p, struct wmgw_err *err)
 {
-    if (!wmgw_policy_name_valid(p->name))
+    if (!wmgw_entry_name_valid(p->name))
         return wmgw_err_set(err, WMGW_EINVAL, "policy name: 1-64 letters, digits, '.', '_', '-'");
     int rc = check_patterns(p->name, "hosts", p->hosts, p->nhosts, err);
     if (rc == 0)

@@ -29,7 +29,9 @@
 #define WMGW_POLICY_MAX_PATTERNS 64
 #define WMGW_POLICY_MAX_PATTERN 256
 
-bool wmgw_policy_name_valid(const char *name);
+/* The rule for the names of principals and policies: 1-64 letters,
+ * digits, '.', '_', '-'. */
+bool wmgw_entry_name_valid(const char *name);
 /* Patterns within limits, descriptor parses.  WMGW_ECONFIG/WMGW_EINVAL
  * naming the policy. */
 int wmgw_policy_check_config(const struct wmgw_policy_config *p, struct wmgw_err *err);
