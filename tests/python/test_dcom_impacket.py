@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pytest
 
-dcomrt = pytest.importorskip("impacket.dcerpc.v5.dcomrt")
-wmi = pytest.importorskip("impacket.dcerpc.v5.dcom.wmi")
-ndr = pytest.importorskip("impacket.dcerpc.v5.ndr")
+import impacket.dcerpc.v5.dcomrt as dcomrt
+import impacket.dcerpc.v5.dcom.wmi as wmi
+import impacket.dcerpc.v5.ndr as ndr
 from impacket.dcerpc.v5.dtypes import DWORD, NULL  # noqa: E402
 from impacket.uuid import bin_to_string, string_to_bin  # noqa: E402
 

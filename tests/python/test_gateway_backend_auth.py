@@ -272,8 +272,8 @@ def pywinrm_ntlm(monkeypatch):
     """pywinrm over requests-ntlm; python3-ntlm-auth 1.4.0 leaves
     NEGOTIATE_UNICODE out of its NEGOTIATE, which the simulator's acceptor
     refuses (tests/sim/README.md), so the bit it asked for is put back."""
-    protocol = pytest.importorskip("winrm.protocol")
-    messages = pytest.importorskip("ntlm_auth.messages")
+    import winrm.protocol as protocol
+    import ntlm_auth.messages as messages
     orig = messages.NegotiateMessage.__init__
 
     def init(self, *a, **kw):
@@ -318,8 +318,8 @@ def test_pywinrm_agrees_https_cbt(gw, fleet, pywinrm_ntlm):
 def test_pywinrm_kerberos_agrees(gw, fleet, kdc, tmp_path, monkeypatch):
     """pywinrm's own Kerberos transport (pykerberos: no WinRM encryption) on
     the clear host, from alice's tickets in a private ccache."""
-    protocol = pytest.importorskip("winrm.protocol")
-    pytest.importorskip("requests_kerberos")
+    import winrm.protocol as protocol
+    import requests_kerberos  # noqa: F401  (requests-kerberos must be there)
     monkeypatch.setenv("KRB5_CONFIG", kdc["KRB5_CONFIG"])
     monkeypatch.setenv("KRB5CCNAME", "FILE:%s" % (tmp_path / "cc"))
     subprocess.run(["kinit", "alice@WMGW.TEST"], input=kdc["WMGW_KDC_ALICE_PASSWORD"] + "\n", text=True,

@@ -27,7 +27,7 @@ import simclient as sc
 from conftest import FILE_USERS, PASSWORD, USER, start_fleet
 from test_sim_dcom import can_bind_135, session
 
-ldaptypes = pytest.importorskip("impacket.ldap.ldaptypes")
+import impacket.ldap.ldaptypes as ldaptypes
 
 BOB, BOB_PW = FILE_USERS[0]
 BOB_SID = "S-1-5-21-1111-2222-3333-2001"

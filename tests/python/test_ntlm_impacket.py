@@ -30,9 +30,9 @@ import time
 
 import pytest
 
-ntlm = pytest.importorskip("impacket.ntlm")
-smbserver = pytest.importorskip("impacket.smbserver")
-ARC4 = pytest.importorskip("Cryptodome.Cipher.ARC4")
+import impacket.ntlm as ntlm
+import impacket.smbserver as smbserver
+import Cryptodome.Cipher.ARC4 as ARC4
 
 from conftest import LineTool  # noqa: E402
 

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pytest
 
-rpcrt = pytest.importorskip("impacket.dcerpc.v5.rpcrt")
-dcomrt = pytest.importorskip("impacket.dcerpc.v5.dcomrt")
-wmi = pytest.importorskip("impacket.dcerpc.v5.dcom.wmi")
+import impacket.dcerpc.v5.rpcrt as rpcrt
+import impacket.dcerpc.v5.dcomrt as dcomrt
+import impacket.dcerpc.v5.dcom.wmi as wmi
 from impacket.dcerpc.v5.dtypes import NULL  # noqa: E402
 from impacket.uuid import bin_to_string, string_to_bin, uuidtup_to_bin  # noqa: E402
 

@@ -24,7 +24,7 @@ import uuid
 
 import pytest
 
-ldaptypes = pytest.importorskip("impacket.ldap.ldaptypes")
+import impacket.ldap.ldaptypes as ldaptypes
 
 from conftest import LineTool  # noqa: E402
 

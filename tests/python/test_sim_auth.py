@@ -40,11 +40,11 @@ import requests
 import conftest
 import simclient
 
-winrm_protocol = pytest.importorskip("winrm.protocol")
-winrm_encryption = pytest.importorskip("winrm.encryption")
-winrm_exceptions = pytest.importorskip("winrm.exceptions")
-gssapi = pytest.importorskip("gssapi")
-requests_ntlm = pytest.importorskip("requests_ntlm.requests_ntlm")
+import winrm.protocol as winrm_protocol
+import winrm.encryption as winrm_encryption
+import winrm.exceptions as winrm_exceptions
+import gssapi
+import requests_ntlm.requests_ntlm as requests_ntlm
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -365,7 +365,7 @@ def test_wrong_password_is_401(asim):
 def test_ntlm_connection_bound(asim):
     """The AUTHENTICATE must come on the connection that got the challenge:
     a NEGOTIATE on one connection and the rest on another fails."""
-    ntlm = pytest.importorskip("ntlm_auth.ntlm")
+    import ntlm_auth.ntlm as ntlm
     url = asim.http("OPEN-01")
     ctx = ntlm.Ntlm()
     s1, s2 = requests.Session(), requests.Session()

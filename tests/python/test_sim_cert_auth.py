@@ -35,9 +35,9 @@ from test_gateway_authz import make_ca, make_cert
 # not prefer a CA bundle from the environment to the tests' own choice.
 from test_sim_auth import exercise, no_ca_bundle  # noqa: F401
 
-winrm_protocol = pytest.importorskip("winrm.protocol")
-winrm_exceptions = pytest.importorskip("winrm.exceptions")
-x509 = pytest.importorskip("cryptography.x509")
+import winrm.protocol as winrm_protocol
+import winrm.exceptions as winrm_exceptions
+import cryptography.x509 as x509
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier  # noqa: E402

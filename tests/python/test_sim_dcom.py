@@ -37,8 +37,8 @@ import uuid
 
 import pytest
 
-dcomrt = pytest.importorskip("impacket.dcerpc.v5.dcomrt")
-wmi = pytest.importorskip("impacket.dcerpc.v5.dcom.wmi")
+import impacket.dcerpc.v5.dcomrt as dcomrt
+import impacket.dcerpc.v5.dcom.wmi as wmi
 from impacket.dcerpc.v5 import transport  # noqa: E402
 from impacket.dcerpc.v5.dtypes import NULL  # noqa: E402
 from impacket.dcerpc.v5.rpcrt import (DCERPCException, RPC_C_AUTHN_LEVEL_CONNECT,  # noqa: E402

@@ -29,10 +29,10 @@ import types
 
 import pytest
 
-encryption = pytest.importorskip("winrm.encryption")
-session_security = pytest.importorskip("ntlm_auth.session_security")
-constants = pytest.importorskip("ntlm_auth.constants")
-requests = pytest.importorskip("requests")
+import winrm.encryption as encryption
+import ntlm_auth.session_security as session_security
+import ntlm_auth.constants as constants
+import requests
 
 from conftest import LineTool  # noqa: E402
 

@@ -59,8 +59,8 @@ import pytest
 import gwclient
 from conftest import PASSWORD, USER, WMSIM, Relay, SimProcess, free_port
 
-impacket_wmi = pytest.importorskip("impacket.dcerpc.v5.dcom.wmi")
-dcomrt = pytest.importorskip("impacket.dcerpc.v5.dcomrt")
+import impacket.dcerpc.v5.dcom.wmi as impacket_wmi
+import impacket.dcerpc.v5.dcomrt as dcomrt
 
 REPO = Path(__file__).resolve().parents[2]
 DUMP = os.environ.get("WMIO_DUMP_BIN", str(REPO / "build" / "tests" / "unit" / "wmio_dump"))
