@@ -42,6 +42,7 @@
  */
 #include "auth/gss_int.h"
 #include "auth/ntlm.h"
+#include "util/hex.h"
 
 #include <ctype.h>
 #include <gssapi/gssapi_ntlmssp.h>
@@ -314,8 +315,7 @@ static int acquire_negotiate_with_password(struct wmgw_gss_cred *c, struct wmgw_
     int rc = wmgw_ntlm_nt_hash((const char *)c->password->data, h, err);
     if (rc != 0)
         return rc;
-    for (size_t i = 0; i < sizeof(h); i++)
-        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    wmgw_hex_encode(h, sizeof(h), hex);
     OPENSSL_cleanse(h, sizeof(h));
     gss_key_value_element_desc el[2];
     size_t n = 0;

@@ -23,6 +23,7 @@
 #include "auth/token.h"
 #include "translators/backend.h"
 #include "util/err.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -130,8 +131,7 @@ int wmgw_demo_start(struct wmgw_config *config, const char *argv0, pid_t *child,
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         return wmgw_err_set(err, WMGW_EINTERNAL, "no randomness for the demo password");
     char password[40], user[64];
-    for (int i = 0; i < 12; i++)
-        sprintf(password + 2 * i, "%02x", rnd[i]);
+    wmgw_hex_encode(rnd, sizeof(rnd), password);
     snprintf(user, sizeof(user), "demo:%s", password);
     int pipefd[2];
     if (pipe(pipefd) != 0)

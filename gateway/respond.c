@@ -12,6 +12,7 @@
 #include "gateway/request.h"
 #include "translators/translator.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/url.h"
 
 #include <jansson.h>
@@ -214,8 +215,7 @@ int wmgw_etag(const char *body, size_t len, char out[40])
     unsigned char md[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)body, len, md);
     out[0] = '"';
-    for (int i = 0; i < 16; i++)
-        sprintf(out + 1 + 2 * i, "%02x", md[i]);
+    wmgw_hex_encode(md, 16, out + 1);
     out[33] = '"';
     out[34] = '\0';
     return 0;

@@ -26,6 +26,7 @@
 #include "gateway/authz.h"
 #include "translators/transport/http_client.h"
 #include "util/err.h"
+#include "util/hex.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -102,8 +103,7 @@ static void request_id(h2o_req_t *req, char out[48])
     unsigned char b[12];
     if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
         RAND_bytes(b, sizeof(b));
-    for (int k = 0; k < 12; k++)
-        sprintf(out + 2 * k, "%02x", b[k]);
+    wmgw_hex_encode(b, sizeof(b), out);
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)

@@ -26,6 +26,7 @@
 #include "tests/sim/auth.h"
 #include "tests/sim/host.h"
 #include "tests/sim/server.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -52,8 +53,7 @@ static int add_line(struct wmgw_buf *b, const struct sim_user *u, struct wmgw_er
     int rc = wmgw_ntlm_nt_hash(u->password, h, err);
     if (rc != 0)
         return rc;
-    for (size_t i = 0; i < 16; i++)
-        snprintf(hex + 2 * i, 3, "%02X", h[i]);
+    wmgw_hex_encode(h, sizeof(h), hex);
     rc = wmgw_buf_printf(b, "%s:0:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:%s:[U          ]:LCT-00000000:\n", u->name, hex);
     OPENSSL_cleanse(h, sizeof(h));
     OPENSSL_cleanse(hex, sizeof(hex));

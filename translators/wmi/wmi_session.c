@@ -40,6 +40,7 @@
 
 #include "translators/transport/http_client.h"
 #include "translators/wmi/dcom_remunknown.h"
+#include "util/hex.h"
 
 #ifndef H2O_USE_LIBUV
 #define H2O_USE_LIBUV 0
@@ -440,8 +441,7 @@ int wmgw_wmi_session_park(struct wmgw_wmi_session *s, struct wmgw_wmi_parked *p,
         struct wmgw_dcom_iref e = old->parked.enumr;
         release_then_pool(old, &e);
     }
-    for (int i = 0; i < 16; i++)
-        snprintf(s->handle + 2 * i, 3, "%02x", rnd[i]);
+    wmgw_hex_encode(rnd, 16, s->handle);
     memcpy(handle, s->handle, 33);
     s->parked = *p;
     p->held_inst = NULL;
